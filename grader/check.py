@@ -1,0 +1,50 @@
+"""One check: run hidden suites in this (trusted) process against learner code in a worker."""
+import contextlib
+import io
+import os
+import time
+import warnings
+
+from .manifest import PACKAGE
+from .plugin import LearnnnPlugin
+from .results import CheckResult, TestOutcome
+
+SUITES = PACKAGE / "suites"
+
+
+def run_checks(*, course, source_dir, exercises):
+    """Grade the learner modules in ``source_dir`` for each named exercise; returns CheckResults in order.
+
+    Never raises for anything the learner wrote: a missing file, a crash or a
+    hang becomes failed tests with a message.
+    """
+    import pytest  # deferred: only checks pay for importing pytest
+
+    names = [course.exercise(n).name for n in exercises]
+    plugin = LearnnnPlugin(course=course, source_dir=source_dir, exercises=names)
+    args = [str(course.exercise(n).suite) for n in names] + [
+        "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES), "--confcutdir", str(SUITES),
+        "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:warnings", "--assert=plain",
+        "--import-mode=importlib", "-s", "-q", "--no-header", "--tb=no"]
+    started = time.perf_counter()
+    os.environ.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # a stray installed plugin must not change grades
+    with contextlib.redirect_stdout(io.StringIO()) as out, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the suites' own arithmetic on extreme values is not the learner's
+        code = pytest.main(args, plugins=[plugin])
+    seconds = time.perf_counter() - started
+    results = []
+    for name in names:
+        result = CheckResult(name, plugin.outcomes[name], plugin.metrics[name], seconds=seconds / len(names))
+        if name in plugin.problems:
+            result.error = plugin.problems[name]
+        elif not result.tests:
+            result.error = f"the hidden suite for {name} ran no test (pytest exit code {int(code)}): {out.getvalue()[-500:]}"
+        results.append(result)
+    return results
+
+
+def run_check(*, course, source_dir, exercise):
+    return run_checks(course=course, source_dir=source_dir, exercises=[exercise])[0]
+
+
+__all__ = ["run_check", "run_checks", "CheckResult", "TestOutcome"]

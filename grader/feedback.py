@@ -1,0 +1,131 @@
+"""Assertions for hidden suites whose failures teach.
+
+Every helper raises ``AssertionError`` with a message for a learner who is
+stuck: what was expected, what came back, where, and the likely mistake.
+"""
+import numpy as np
+
+
+def fmt(x):
+    if isinstance(x, (np.integer, np.bool_)):
+        return repr(x.item())
+    if isinstance(x, (float, np.floating)):
+        return f"{float(x):.6g}"
+    if isinstance(x, np.ndarray) and x.size <= 12:
+        return np.array2string(x, precision=4, suppress_small=True, separator=", ")
+    if isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape}"
+    return repr(x)
+
+
+def fail(message):
+    raise AssertionError(message)
+
+
+def _index(idx):
+    return "" if idx == () else f" at index {tuple(int(i) for i in idx) if len(idx) > 1 else int(idx[0])}"
+
+
+def as_array(got, call):
+    """The returned value as a numeric array, or a failure that says why it isn't one."""
+    if got is None:
+        fail(f"{call} returned None: did you forget the `return` statement?")
+    if isinstance(got, (dict, str)):
+        fail(f"{call} returned a {type(got).__name__}; it should return numbers (a NumPy array or a float)")
+    try:
+        arr = np.asarray(got)
+    except ValueError:
+        fail(f"{call} returned a ragged list that can't become an array; return a NumPy array")
+    if arr.dtype.kind not in "biuf":
+        fail(f"{call} returned values of dtype {arr.dtype}; it should return numbers")
+    return arr
+
+
+def expect_shape(got, shape, call, why=""):
+    arr = as_array(got, call)
+    if arr.shape != tuple(shape):
+        extra = f" ({why})" if why else ""
+        fail(f"{call} has shape {arr.shape} but should have shape {tuple(shape)}{extra}")
+    return arr
+
+
+def expect_float(got, call):
+    arr = as_array(got, call)
+    if arr.dtype != np.float64:
+        fail(f"{call} returned dtype {arr.dtype}, but every function should return float64: "
+             "convert the input first with np.asarray(z, dtype=float)")
+    return arr
+
+
+def expect_scalar(got, call):
+    """A float, or anything that is one number (np.float64, a 0-d array)."""
+    if isinstance(got, np.ndarray) and got.size != 1 or isinstance(got, (list, tuple, dict)) or got is None:
+        shape = f"an array of shape {got.shape}" if isinstance(got, np.ndarray) else repr(got)[:60]
+        fail(f"{call} should be a single number, but it returned {shape}")
+    try:
+        return float(np.asarray(got).reshape(()))
+    except (TypeError, ValueError):
+        fail(f"{call} should be a single number, but it returned a {type(got).__name__}")
+
+
+def expect_finite(got, call, inputs=None, input_name="z", hint=""):
+    arr = as_array(got, call).astype(float)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        idx = np.unravel_index(np.argmax(bad), arr.shape) if arr.ndim else ()
+        at = _input_at(inputs, arr.shape, idx, input_name)
+        fail(f"{call} contains {fmt(arr[idx])}{_index(idx)}{at}. " + (hint or "Look for a division by zero "
+             "or an exponential of a large number; NumPy turns both into inf or nan."))
+    return arr
+
+
+def _input_at(inputs, shape, idx, name):
+    if inputs is None:
+        return ""
+    inputs = np.asarray(inputs)
+    if inputs.shape == shape:
+        return f", where {name} = {fmt(inputs[idx])}"
+    if inputs.ndim == len(shape) and inputs.ndim and inputs.shape[0] == shape[0]:
+        return f", in row {int(idx[0])} of {name}"
+    return ""
+
+
+def expect_close(got, expected, *, call, inputs=None, input_name="z", rtol=1e-6, atol=1e-9,
+                 mistakes=None, hint="", why_shape=""):
+    """Compare with a trusted value; say where the worst element is and what it looks like."""
+    expected = np.asarray(expected, dtype=float)
+    arr = expect_shape(got, expected.shape, call, why_shape).astype(float)
+    if np.isfinite(expected).all():
+        expect_finite(arr, call, inputs, input_name)
+    err = np.abs(arr - expected) - (atol + rtol * np.abs(expected))
+    if expected.size == 0 or not (err > 0).any():
+        return arr
+    idx = np.unravel_index(np.argmax(err), arr.shape) if arr.ndim else ()
+    message = (f"{call} is wrong{_index(idx)}{_input_at(inputs, arr.shape, idx, input_name)}: "
+               f"got {fmt(arr[idx])}, expected {fmt(expected[idx])}")
+    wrong = int((err > 0).sum())
+    if arr.size > 1:
+        message += f" ({wrong} of {arr.size} elements are off)"
+    for description, candidate in (mistakes or {}).items():
+        candidate = np.asarray(candidate, dtype=float)
+        if candidate.shape == arr.shape and np.allclose(arr, candidate, rtol=1e-5, atol=1e-8, equal_nan=True):
+            message += f". Likely mistake: {description}"
+            break
+    else:
+        if hint:
+            message += f". {hint}"
+    fail(message)
+
+
+def expect_unchanged(info, call, hint=""):
+    """``info`` is the learner proxy's ``last`` call record."""
+    if info.mutated:
+        names = ", ".join(info.mutated)
+        fail(f"{call} changed its input {names} in place; the caller's data must stay as it was. "
+             + (hint or "Work on a copy (np.array(z, dtype=float) copies) or build a new array "
+                "instead of writing into the one you were given (z[...] = ..., z += ...)."))
+
+
+def expect_no_warnings(info, call, hint=""):
+    if info.warnings:
+        fail(f"{call} raised a warning: {info.warnings[0]}. " + hint)

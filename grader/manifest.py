@@ -1,0 +1,223 @@
+"""The course manifest: the ordered lessons, quizzes and exercises.
+
+One YAML file drives everything; the paths of stubs, solutions, suites,
+lessons and quizzes derive from names (see course.yaml).
+"""
+import difflib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+PACKAGE = Path(__file__).resolve().parent
+MANIFEST = PACKAGE / "course.yaml"
+LESSON_FIELDS = {"id", "title", "exercises"}
+EXERCISE_FIELDS = {"name", "title", "hints", "points", "time_limit", "memory_mb", "own_stack"}
+DEFAULT_FIELDS = {"points", "time_limit", "memory_mb"}
+
+
+class LearnnnError(Exception):
+    """A problem the user can fix; the CLI prints it and exits with ``exit_code``."""
+
+    exit_code = 2
+
+
+class ManifestError(LearnnnError):
+    pass
+
+
+def data_dir(name):
+    """A course folder (exercises, solutions, lessons): packaged in the wheel, or beside grader/ in a checkout."""
+    packaged = PACKAGE / "_course" / name
+    return packaged if packaged.is_dir() else PACKAGE.parent / name
+
+
+def did_you_mean(word, choices):
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str
+    title: str
+    lesson: str
+    hints: tuple
+    points: int
+    time_limit: float
+    memory_mb: int
+    own_stack: bool
+    earlier: tuple  # names of the exercises before this one, in order
+
+    @property
+    def stub(self):
+        return data_dir("exercises") / f"{self.name}.py"
+
+    @property
+    def solution(self):
+        return data_dir("solutions") / f"{self.name}.py"
+
+    @property
+    def suite(self):
+        return PACKAGE / "suites" / f"test_{self.name}.py"
+
+    @property
+    def filename(self):
+        return f"{self.name}.py"
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: str
+    number: int
+    exercises: tuple
+
+    @property
+    def path(self):
+        return data_dir("lessons") / f"{self.id}.md"
+
+    @property
+    def quiz_path(self):
+        return data_dir("lessons") / "quizzes" / f"{self.id}.yaml"
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # lesson, quiz or exercise
+    id: str
+    title: str
+    lesson: str
+
+
+@dataclass(frozen=True)
+class Course:
+    title: str
+    lessons: tuple
+    exercises: dict  # name -> Exercise, in course order
+    source: Path
+
+    @cached_property
+    def steps(self):
+        steps = []
+        for lesson in self.lessons:
+            steps.append(Step("lesson", lesson.id, lesson.title, lesson.id))
+            steps.append(Step("quiz", lesson.id, f"Quiz: {lesson.title}", lesson.id))
+            steps += [Step("exercise", n, self.exercises[n].title, lesson.id) for n in lesson.exercises]
+        return tuple(steps)
+
+    def exercise(self, name):
+        name = name[:-3] if name.endswith(".py") else name
+        if name not in self.exercises:
+            raise LearnnnError(f"there is no exercise '{name}'.{did_you_mean(name, self.exercises)} "
+                               f"Exercises: {', '.join(self.exercises)}.")
+        return self.exercises[name]
+
+    def lesson(self, ident):
+        for lesson in self.lessons:
+            if ident in (lesson.id, str(lesson.number), f"{lesson.number:02d}") or lesson.id.split("-", 1)[-1] == ident:
+                return lesson
+        ids = [lesson.id for lesson in self.lessons]
+        raise LearnnnError(f"there is no lesson '{ident}'.{did_you_mean(ident, ids)} Lessons: {', '.join(ids)}.")
+
+    @property
+    def module_names(self):
+        return tuple(self.exercises)
+
+
+def load(path=MANIFEST):
+    path = Path(path)
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except OSError as exc:
+        raise ManifestError(f"{path}: can't read the course manifest: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise ManifestError(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    return _Reader(path).course(root)
+
+
+class _Reader:
+    def __init__(self, path):
+        self.path = path
+
+    def fail(self, node, what):
+        line = f":{node.start_mark.line + 1}" if node is not None else ""
+        raise ManifestError(f"{self.path}{line}: {what}")
+
+    def mapping(self, node, allowed, what):
+        if not isinstance(node, yaml.MappingNode):
+            self.fail(node, f"{what} should be a mapping of keys to values")
+        out = {}
+        for key, value in node.value:
+            if key.value not in allowed:
+                self.fail(key, f"unknown key '{key.value}' in {what}.{did_you_mean(key.value, allowed)}"
+                          f" Allowed: {', '.join(sorted(allowed))}.")
+            out[key.value] = value
+        return out
+
+    def scalar(self, node, kind, what):
+        if not isinstance(node, yaml.ScalarNode):
+            self.fail(node, f"{what} should be a single value")
+        value = yaml.safe_load(yaml.serialize(node))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is str and not value.strip()):
+            self.fail(node, f"{what} should be {'text' if kind is str else kind.__name__}, not {value!r}")
+        if kind in (int, float) and value <= 0:
+            self.fail(node, f"{what} should be positive, not {value!r}")
+        return value
+
+    def sequence(self, node, what):
+        if not isinstance(node, yaml.SequenceNode):
+            self.fail(node, f"{what} should be a list")
+        return node.value
+
+    def course(self, root):
+        if root is None:
+            self.fail(None, "the manifest is empty")
+        top = self.mapping(root, {"title", "defaults", "lessons"}, "the manifest")
+        for key in ("title", "lessons"):
+            if key not in top:
+                self.fail(root, f"the manifest has no '{key}'")
+        defaults = {"points": 1, "time_limit": 10.0, "memory_mb": 1024}
+        if "defaults" in top:
+            for key, node in self.mapping(top["defaults"], DEFAULT_FIELDS, "defaults").items():
+                defaults[key] = self.scalar(node, float if key == "time_limit" else int, f"defaults.{key}")
+        lessons, exercises, seen = [], {}, set()
+        for number, node in enumerate(self.sequence(top["lessons"], "lessons"), start=1):
+            fields = self.mapping(node, LESSON_FIELDS, "a lesson")
+            for key in ("id", "title"):
+                if key not in fields:
+                    self.fail(node, f"lesson {number} has no '{key}'")
+            ident = self.scalar(fields["id"], str, "a lesson id")
+            if ident in seen:
+                self.fail(fields["id"], f"lesson id '{ident}' is used twice")
+            seen.add(ident)
+            names = []
+            for ex_node in self.sequence(fields["exercises"], "exercises") if "exercises" in fields else []:
+                exercise = self.exercise(ex_node, ident, defaults, tuple(exercises))
+                if exercise.name in exercises:
+                    self.fail(ex_node, f"exercise '{exercise.name}' is listed twice")
+                exercises[exercise.name] = exercise
+                names.append(exercise.name)
+            lessons.append(Lesson(ident, self.scalar(fields["title"], str, "a lesson title"), number, tuple(names)))
+        return Course(self.scalar(top["title"], str, "title"), tuple(lessons), exercises, self.path)
+
+    def exercise(self, node, lesson, defaults, earlier):
+        fields = self.mapping(node, EXERCISE_FIELDS, "an exercise")
+        for key in ("name", "title", "hints"):
+            if key not in fields:
+                self.fail(node, f"an exercise in lesson '{lesson}' has no '{key}'")
+        name = self.scalar(fields["name"], str, "an exercise name")
+        if not name.isidentifier():
+            self.fail(fields["name"], f"exercise name '{name}' must be a Python module name")
+        hints = tuple(self.scalar(h, str, "a hint") for h in self.sequence(fields["hints"], "hints"))
+        if not hints:
+            self.fail(fields["hints"], f"exercise '{name}' needs at least one hint")
+        get = lambda key, kind: self.scalar(fields[key], kind, f"{name}.{key}") if key in fields else defaults[key]
+        own = self.scalar(fields["own_stack"], bool, f"{name}.own_stack") if "own_stack" in fields else False
+        return Exercise(name, self.scalar(fields["title"], str, f"{name}.title"), lesson, hints,
+                        get("points", int), get("time_limit", float), get("memory_mb", int), own, earlier)

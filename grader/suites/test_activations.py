@@ -1,0 +1,170 @@
+"""Hidden suite: activations."""
+import numpy as np
+import pytest
+
+from learnnn.feedback import (expect_close, expect_float, expect_no_warnings, expect_shape,
+                              expect_unchanged, fail)
+
+ELEMENTWISE = ["sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad", "leaky_relu", "leaky_relu_grad"]
+# Non-square on purpose, with values on both sides of 0 and 0 itself.
+Z = np.array([[-4.0, -1.5, -0.25, 0.0, 0.5], [2.0, -0.75, 3.5, 0.1, -2.5], [1.0, 0.0, -6.0, 6.0, 0.3]])
+
+
+def _exp(z):
+    with np.errstate(all="ignore"):
+        return np.exp(z)
+
+
+def sigmoid_mistakes(z):
+    return {"1 / (1 + np.exp(z)) (the minus sign in e^-z is missing)": 1 / (1 + _exp(z)),
+            "np.exp(-z) / (1 + np.exp(z))": _exp(-z) / (1 + _exp(z)),
+            "tanh instead of sigmoid": np.tanh(z)}
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE + ["softmax"])
+def test_is_implemented(learner, name):
+    got = getattr(learner, name)(Z)
+    if got is None:
+        fail(f"{name}(z) returned None: did you forget the `return` statement?")
+
+
+def test_sigmoid_values(learner, reference):
+    expect_close(learner.sigmoid(Z), reference.sigmoid(Z), call="sigmoid(z)", inputs=Z,
+                 mistakes=sigmoid_mistakes(Z), hint="sigmoid(z) = 1 / (1 + e^-z).")
+
+
+def test_sigmoid_single_number(learner):
+    expect_close(learner.sigmoid(0.0), 0.5, call="sigmoid(0.0)", hint="sigmoid(0) is exactly 1/2.")
+
+
+def test_sigmoid_extreme_inputs(learner, reference):
+    z = np.array([-1e4, -1e3, -50.0, 50.0, 1e3, 1e4])
+    got = learner.sigmoid(z)
+    expect_no_warnings(learner.last, "sigmoid(z) for z up to |1e4|",
+                       "np.exp(-z) overflows when z is very negative: compute sigmoid with "
+                       "np.exp(-np.logaddexp(0, -z)), or use np.exp(z) / (1 + np.exp(z)) where z < 0.")
+    expect_close(got, reference.sigmoid(z), call="sigmoid(z) for z up to |1e4|", inputs=z, atol=1e-12)
+
+
+def test_sigmoid_grad_values(learner, reference):
+    s = 1 / (1 + np.exp(-Z))
+    expect_close(learner.sigmoid_grad(Z), reference.sigmoid_grad(Z), call="sigmoid_grad(z)", inputs=Z,
+                 mistakes={"sigmoid(z) itself": s, "z * (1 - z) (the derivative applied to z, not to sigmoid(z))": Z * (1 - Z),
+                           "sigmoid(z) * (1 + sigmoid(z))": s * (1 + s)},
+                 hint="sigmoid_grad(z) = sigmoid(z) * (1 - sigmoid(z)), and it takes z, not sigmoid(z).")
+
+
+def test_sigmoid_grad_extreme_inputs(learner):
+    z = np.array([-1e4, -1e3, 1e3, 1e4])
+    got = learner.sigmoid_grad(z)
+    expect_no_warnings(learner.last, "sigmoid_grad(z) for z up to |1e4|", "Build it on your stable sigmoid.")
+    expect_close(got, np.zeros(4), call="sigmoid_grad(z) for z up to |1e4|", inputs=z, atol=1e-12)
+
+
+def test_tanh_values(learner, reference):
+    expect_close(learner.tanh(Z), reference.tanh(Z), call="tanh(z)", inputs=Z,
+                 mistakes={"sigmoid instead of tanh": 1 / (1 + np.exp(-Z))}, hint="np.tanh computes it.")
+
+
+def test_tanh_grad_values(learner, reference):
+    expect_close(learner.tanh_grad(Z), reference.tanh_grad(Z), call="tanh_grad(z)", inputs=Z,
+                 mistakes={"1 - z**2 (the derivative applied to z, not to tanh(z))": 1 - Z ** 2,
+                           "1 - tanh(z)": 1 - np.tanh(Z)},
+                 hint="tanh_grad(z) = 1 - tanh(z)**2.")
+
+
+def test_relu_values(learner, reference):
+    expect_close(learner.relu(Z), reference.relu(Z), call="relu(z)", inputs=Z,
+                 mistakes={"max(0, z) taken over the whole array instead of elementwise": np.full(Z.shape, Z.max()),
+                           "min(0, z)": np.minimum(0, Z)},
+                 hint="relu(z) = np.maximum(0, z), elementwise.")
+
+
+def test_relu_grad_values(learner, reference):
+    expect_close(learner.relu_grad(Z), reference.relu_grad(Z), call="relu_grad(z)", inputs=Z,
+                 mistakes={"1 where z >= 0 (the gradient at z == 0 must be 0)": (Z >= 0).astype(float),
+                           "relu(z) itself": np.maximum(0, Z)},
+                 hint="relu_grad(z) is 1 where z > 0 and 0 elsewhere.")
+
+
+def test_leaky_relu_values(learner, reference):
+    expect_close(learner.leaky_relu(Z), reference.leaky_relu(Z), call="leaky_relu(z)", inputs=Z,
+                 mistakes={"relu (the negative side should be alpha * z, not 0)": np.maximum(0, Z)},
+                 hint="leaky_relu(z) = z where z > 0, else alpha * z, with alpha = 0.01 by default.")
+
+
+def test_leaky_relu_uses_alpha(learner, reference):
+    expect_close(learner.leaky_relu(Z, alpha=0.2), reference.leaky_relu(Z, alpha=0.2),
+                 call="leaky_relu(z, alpha=0.2)", inputs=Z,
+                 mistakes={"alpha fixed at 0.01": reference.leaky_relu(Z)},
+                 hint="Use the alpha argument, not a constant.")
+
+
+def test_leaky_relu_grad_values(learner, reference):
+    expect_close(learner.leaky_relu_grad(Z, alpha=0.2), reference.leaky_relu_grad(Z, alpha=0.2),
+                 call="leaky_relu_grad(z, alpha=0.2)", inputs=Z,
+                 mistakes={"1 where z >= 0 (the gradient at z == 0 must be alpha)": np.where(Z >= 0, 1.0, 0.2),
+                           "alpha fixed at 0.01": np.where(Z > 0, 1.0, 0.01)},
+                 hint="leaky_relu_grad(z, alpha) is 1 where z > 0, else alpha.")
+
+
+def test_softmax_values(learner, reference):
+    e = np.exp(Z)
+    expect_close(learner.softmax(Z), reference.softmax(Z), call="softmax(z)", inputs=Z,
+                 mistakes={"normalising over axis 0 (columns) instead of the last axis (rows)": e / e.sum(axis=0),
+                           "normalising over the whole array instead of each row": e / e.sum(),
+                           "dividing without exponentiating": Z / Z.sum(axis=-1, keepdims=True)},
+                 hint="Each row should be exp(z_i) / sum_j exp(z_j) over the last axis.")
+
+
+def test_softmax_rows_sum_to_one(learner):
+    got = expect_shape(learner.softmax(Z), Z.shape, "softmax(z)", "the same as z").astype(float)
+    sums = got.sum(axis=-1)
+    worst = int(np.argmax(np.abs(sums - 1)))
+    if abs(sums[worst] - 1) > 1e-9:
+        fail(f"row {worst} of softmax(z) sums to {sums[worst]:.6g}, not 1: divide by the sum over "
+             "axis=-1 with keepdims=True so every row is normalised on its own")
+
+
+def test_softmax_one_dimensional(learner, reference):
+    z = np.array([2.0, 1.0, 0.1, -1.0])
+    expect_close(learner.softmax(z), reference.softmax(z), call="softmax(z) for a 1-D z", inputs=z,
+                 why_shape="a 1-D input gives a 1-D output")
+
+
+def test_softmax_large_logits(learner, reference):
+    z = np.array([[1e4, 1e4 - 1.0, 0.0], [-1e4, 0.0, 1e3]])
+    got = learner.softmax(z)
+    expect_no_warnings(learner.last, "softmax(z) with logits up to 1e4",
+                       "np.exp(1e4) overflows: subtract each row's maximum before exponentiating.")
+    expect_close(got, reference.softmax(z), call="softmax(z) with logits up to 1e4", inputs=z,
+                 hint="Subtract each row's maximum (keepdims=True) before np.exp; it doesn't change the result.")
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_keeps_shape(learner, reference, name):
+    z = np.linspace(-2, 2, 24).reshape(2, 3, 4)
+    expect_close(getattr(learner, name)(z), getattr(reference, name)(z), call=f"{name}(z) for z of shape (2, 3, 4)",
+                 inputs=z, why_shape="an elementwise function keeps the input's shape")
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE + ["softmax"])
+def test_accepts_int_lists(learner, reference, name):
+    z = [[-2, 0, 3], [1, -1, 2]]
+    got = getattr(learner, name)(z)
+    expect_float(got, f"{name}({z})")
+    expect_close(got, getattr(reference, name)(z), call=f"{name}({z})", inputs=np.array(z),
+                 hint="Convert the input with np.asarray(z, dtype=float) first.")
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE + ["softmax"])
+def test_leaves_input_unchanged(learner, name):
+    z = Z.copy()
+    getattr(learner, name)(z)
+    expect_unchanged(learner.last, f"{name}(z)")
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE + ["softmax"])
+def test_accepts_read_only_input(learner, reference, name):
+    expect_close(getattr(learner, name)(Z, readonly=["z"]), getattr(reference, name)(Z),
+                 call=f"{name}(z) for a read-only z", inputs=Z)

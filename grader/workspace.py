@@ -1,0 +1,96 @@
+"""The learner's workspace: a flat folder of <module>.py files, plus .learnnn/ for progress.
+
+Any plain folder of exercise modules (an unzipped submission) works too; it
+just has no progress to keep. Nothing the learner wrote is ever overwritten.
+"""
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .manifest import LearnnnError
+
+STATE = ".learnnn"
+
+
+@dataclass
+class Workspace:
+    root: Path
+    managed: bool  # made by `learnnn init`, so it keeps progress
+
+    @property
+    def state_dir(self):
+        return self.root / STATE
+
+    def module(self, exercise):
+        return self.root / exercise.filename
+
+
+@dataclass
+class InitReport:
+    root: Path
+    created: list = field(default_factory=list)
+    kept: list = field(default_factory=list)  # files the learner changed, left as they are
+    unchanged: list = field(default_factory=list)
+
+
+def find(course, explicit=None, start=None):
+    """The workspace to use: --workspace DIR, else the nearest folder up from ``start`` holding .learnnn/."""
+    if explicit is not None:
+        root = Path(explicit).expanduser()
+        if not root.is_dir():
+            raise LearnnnError(f"there is no folder {root}: make a workspace with `learnnn init {root}`")
+        return _open(course, root.resolve())
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / STATE).is_dir():
+            return Workspace(folder, True)
+    return _open(course, here)
+
+
+def _open(course, root):
+    if (root / STATE).is_dir():
+        return Workspace(root, True)
+    if any((root / f"{name}.py").is_file() for name in course.exercises):
+        return Workspace(root, False)
+    raise LearnnnError(f"{root} is not a learnnn workspace and holds none of the exercise files: "
+                       f"run `learnnn init` to make one here, or pass --workspace DIR")
+
+
+def init(course, directory):
+    root = Path(directory).expanduser().resolve()
+    if root.exists() and not root.is_dir():
+        raise LearnnnError(f"{root} exists and is not a folder")
+    root.mkdir(parents=True, exist_ok=True)
+    (root / STATE).mkdir(exist_ok=True)
+    report = InitReport(root)
+    for exercise in course.exercises.values():
+        target = root / exercise.filename
+        stub = exercise.stub.read_bytes()
+        if not target.exists():
+            target.write_bytes(stub)
+            report.created.append(exercise.filename)
+        elif target.read_bytes() == stub:
+            report.unchanged.append(exercise.filename)
+        else:
+            report.kept.append(exercise.filename)
+    return report
+
+
+def reset(workspace, exercise):
+    """Put the stub back; the learner's version goes to .learnnn/backups/. Returns the backup's path."""
+    target = workspace.module(exercise)
+    backup = None
+    if target.exists():
+        if target.read_bytes() == exercise.stub.read_bytes():
+            return None
+        backups = workspace.state_dir / "backups"
+        backups.mkdir(parents=True, exist_ok=True)
+        backup = backups / f"{exercise.name}-{time.strftime('%Y%m%d-%H%M%S')}.py"
+        n = 1
+        while backup.exists():
+            backup = backups / f"{exercise.name}-{time.strftime('%Y%m%d-%H%M%S')}-{n}.py"
+            n += 1
+        shutil.copy2(target, backup)
+    shutil.copyfile(exercise.stub, target)
+    return backup
