@@ -34,7 +34,8 @@ def run_checks(*, course, source_dir, exercises):
     seconds = time.perf_counter() - started
     results = []
     for name in names:
-        result = CheckResult(name, plugin.outcomes[name], plugin.metrics[name], seconds=seconds / len(names))
+        result = CheckResult(name, plugin.outcomes[name], plugin.metrics[name], seconds=seconds / len(names),
+                             artifacts=plugin.artifacts[name])
         if name in plugin.problems:
             result.error = plugin.problems[name]
         elif not result.tests:

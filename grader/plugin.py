@@ -67,6 +67,7 @@ class LearnnnPlugin:
         self.exercises = [course.exercise(n) for n in exercises]
         self.outcomes = {e.name: [] for e in self.exercises}
         self.metrics = {e.name: {} for e in self.exercises}
+        self.artifacts = {e.name: {} for e in self.exercises}  # bulky data for the CLI (e.g. a loss history)
         self.problems = {}  # exercise -> why none of its tests could run
         self.sandboxes = {}
         self.printed = ""
@@ -123,6 +124,16 @@ class LearnnnPlugin:
 
         def record(key, value):
             self.metrics[exercise.name][key] = value
+
+        return record
+
+    @pytest.fixture
+    def record_artifact(self, request):
+        """Keep data for the CLI to show or plot (not part of the JSON result), e.g. a training history."""
+        exercise = self._exercise_of(request)
+
+        def record(key, value):
+            self.artifacts[exercise.name][key] = value
 
         return record
 

@@ -17,6 +17,7 @@ class CheckResult:
     tests: list = field(default_factory=list)
     metrics: dict = field(default_factory=dict)
     error: str = ""  # why the suite could not run at all
+    artifacts: dict = field(default_factory=dict)  # e.g. {"history": {...}} for plots; not in JSON
     seconds: float = 0.0
 
     @property

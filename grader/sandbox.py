@@ -67,6 +67,7 @@ class Sandbox:
         self.phase = None
         self.restarts = -1
         self.last = CallInfo([], [])
+        self.broken = {}  # module -> the failure its import ended in
         self._printed_at = 0
 
     # -- lifecycle
@@ -123,8 +124,11 @@ class Sandbox:
     def call(self, module, func, *args, timeout=None, readonly=(), **kwargs):
         """Call ``module.func(*args, **kwargs)`` in the worker and return its value as data."""
         timeout = self.spec.time_limit if timeout is None else timeout
-        self.start()
         name = f"{func}"
+        if module in self.broken:
+            raise self.broken[module]  # importing it failed once; it fails the same way every time
+        self.start()
+        self.phase = None
         try:
             if not self._ready:
                 self._receive(time.monotonic() + STARTUP_SECONDS, name)
@@ -143,13 +147,18 @@ class Sandbox:
                     self.phase = header["phase"]
                     continue
                 break
-        except LearnerFailure:
+        except LearnerFailure as exc:
+            if self.phase == "import":
+                self.broken[module] = exc
             self.close()
             raise
         if header["ok"]:
             self.last = CallInfo(header.get("mutated", []), header.get("warnings", []))
             return wire.decode(header["value"], blobs)
-        raise self._explain(header["error"], module, name)
+        failure = self._explain(header["error"], module, name)
+        if header["error"].get("phase") == "import" and header["error"]["type"] != "MissingFunction":
+            self.broken[module] = failure
+        raise failure
 
     def printed(self, limit=1500):
         """What learner code printed since the last time this was asked."""

@@ -57,6 +57,8 @@ def encode(value, blobs, *, functions_ok=False, depth=0):
         return {"__dict__": {k: encode(v, blobs, functions_ok=functions_ok, depth=depth + 1) for k, v in value.items()}}
     if functions_ok and isinstance(value, Named):
         return {"__fn__": value.name}
+    if functions_ok and isinstance(value, Rng):
+        return {"__rng__": value.seed}
     if isinstance(value, (types.GeneratorType, range, map, filter, zip)):
         items = []
         for item in value:
@@ -75,6 +77,16 @@ class Named:
 
     def __repr__(self):
         return self.name
+
+
+class Rng:
+    """A random generator passed by seed: the worker calls np.random.default_rng(seed)."""
+
+    def __init__(self, seed):
+        self.seed = int(seed)
+
+    def __repr__(self):
+        return f"np.random.default_rng({self.seed})"
 
 
 class Generated(list):
@@ -97,6 +109,10 @@ def decode(node, blobs, resolve=None):
         return {k: decode(v, blobs, resolve) for k, v in node["__dict__"].items()}
     if "__generator__" in node:
         return Generated(decode(v, blobs, resolve) for v in node["__generator__"])
+    if "__rng__" in node:
+        if resolve is None:
+            raise WireError("a random generator can't be returned as data")
+        return np.random.default_rng(int(node["__rng__"]))
     if "__fn__" in node:
         if resolve is None:
             raise WireError("a function can't be returned as data")
@@ -227,6 +243,14 @@ def _same(a, b):
     return a is b or a == b
 
 
+def _flush():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # learner code may have replaced or closed them
+            pass
+
+
 def serve(proto_in, proto_out):
     def read(n):
         chunks = []
@@ -289,12 +313,14 @@ def serve(proto_in, proto_out):
                 phase = "return"
                 out = []
                 encoded = encode(value, out)
+            _flush()
             mutated = [name for name in before if not _same(before[name], bound[name])]
             messages = sorted({f"{w.category.__name__}: {w.message}" for w in caught})[:5]
             send({"ok": True, "value": encoded, "mutated": mutated, "warnings": messages}, out)
         except BaseException as exc:  # learner code may raise anything, SystemExit included
             if isinstance(exc, KeyboardInterrupt):
                 raise
+            _flush()
             kind = "BadReturn" if phase == "return" else type(exc).__name__
             send({"ok": False, "error": {"type": kind, "phase": phase, "message": str(exc)[:2000],
                                           "where": _where(exc), "refused": isinstance(exc, Refused)}})

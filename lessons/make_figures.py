@@ -148,8 +148,9 @@ def fig_and_gate():
     from activations import sigmoid
     from and_gate import train_neuron
 
-    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
-    y = np.array([0, 0, 0, 1], dtype=float)
+    # The four corners of the unit square; AND is 1 only where both inputs are 1.
+    X = np.array([[a, b] for a in (0.0, 1.0) for b in (0.0, 1.0)])
+    y = X[:, 0] * X[:, 1]
     w, b, losses = train_neuron(X, y, epochs=10000, lr=0.5, seed=1)
 
     fig, (ax, ax_loss) = plt.subplots(1, 2, figsize=(11, 4.6),
@@ -164,7 +165,7 @@ def fig_and_gate():
     for (x1, x2), target in zip(X, y):
         p = float(sigmoid(np.array([x1, x2]) @ w + b))
         ax.scatter(x1, x2, s=160, color=RED if target else BLUE, edgecolor="black", zorder=3)
-        ax.annotate(f"y={int(target)}, p={p:.2f}", (x1, x2), textcoords="offset points",
+        ax.annotate(f"y={int(target)}, p={p:.3f}", (x1, x2), textcoords="offset points",
                     xytext=(0, 13), ha="center", fontsize=10,
                     bbox={"boxstyle": "round,pad=0.2", "fc": "white", "alpha": 0.8})
     ax.set_xlabel("x1")
@@ -187,23 +188,34 @@ def fig_and_gate():
 # --------------------------------------------------------------------------- #
 # 09-training
 # --------------------------------------------------------------------------- #
-def digits_split():
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
+def lessons_split(X, y):
+    """The split the lessons use: 20% held out, random_state 42.
 
-    digits = load_digits()
-    return train_test_split(digits.data, digits.target, test_size=0.2, random_state=42)
+    Splitting row numbers gives the same rows as splitting X and y directly.
+    """
+    from sklearn import model_selection
+
+    rows_fit, rows_held = model_selection.train_test_split(
+        np.arange(len(y)), random_state=42, test_size=0.2)
+    return (X[rows_fit], y[rows_fit]), (X[rows_held], y[rows_held])
+
+
+def digits_data():
+    from sklearn import datasets
+
+    bunch = datasets.load_digits()
+    return lessons_split(bunch.data, bunch.target)
 
 
 def fig_loss_curve():
     from training import train, predict, accuracy
 
-    X_train, X_test, y_train, y_test = digits_split()
-    _, _, Xs_train, Xs_test = standardise(X_train, X_test)
+    (X_fit, y_fit), (X_held, y_held) = digits_data()
+    _, _, Xs_fit, Xs_held = standardise(X_fit, X_held)
     epochs = 40
-    params, history = train(Xs_train, y_train, [64, 64, 10], epochs=epochs, lr=0.1,
+    params, history = train(Xs_fit, y_fit, [64, 64, 10], epochs=epochs, lr=0.1,
                             batch_size=32, seed=0)
-    test_acc = accuracy(predict(Xs_test, params), y_test)
+    test_acc = accuracy(predict(Xs_held, params), y_held)
     e = np.arange(1, epochs + 1)
 
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4.2))
@@ -232,22 +244,19 @@ def fig_loss_curve():
 # 10-iris
 # --------------------------------------------------------------------------- #
 def fig_iris_boundary():
-    from sklearn.datasets import load_iris
-    from sklearn.model_selection import train_test_split
+    from sklearn import datasets
     from training import train, predict, accuracy
 
-    iris = load_iris()
-    cols = [2, 3]  # petal length, petal width
-    X = iris.data[:, cols]
-    X_train, X_test, y_train, y_test = train_test_split(X, iris.target, test_size=0.2,
-                                                        random_state=42)
-    mean, scale, Xs_train, Xs_test = standardise(X_train, X_test)
-    params, _ = train(Xs_train, y_train, [2, 16, 3], epochs=200, lr=0.1, batch_size=16,
+    iris = datasets.load_iris()
+    petals = iris.data[:, [2, 3]]  # petal length, petal width
+    (X_fit, y_fit), (X_held, y_held) = lessons_split(petals, iris.target)
+    mean, scale, Xs_fit, Xs_held = standardise(X_fit, X_held)
+    params, _ = train(Xs_fit, y_fit, [2, 16, 3], epochs=200, lr=0.1, batch_size=16,
                       seed=0)
-    test_acc = accuracy(predict(Xs_test, params), y_test)
+    test_acc = accuracy(predict(Xs_held, params), y_held)
 
-    lo = np.minimum(Xs_train.min(axis=0), Xs_test.min(axis=0)) - 0.5
-    hi = np.maximum(Xs_train.max(axis=0), Xs_test.max(axis=0)) + 0.5
+    lo = np.minimum(Xs_fit.min(axis=0), Xs_held.min(axis=0)) - 0.5
+    hi = np.maximum(Xs_fit.max(axis=0), Xs_held.max(axis=0)) + 0.5
     g1, g2 = np.meshgrid(np.linspace(lo[0], hi[0], 400), np.linspace(lo[1], hi[1], 400))
     regions = predict(np.c_[g1.ravel(), g2.ravel()], params).reshape(g1.shape)
 
@@ -256,9 +265,9 @@ def fig_iris_boundary():
     ax.contourf(g1, g2, regions, levels=[-0.5, 0.5, 1.5, 2.5],
                 cmap=ListedColormap(CLASS_COLOURS), alpha=0.22)
     for k, name in enumerate(iris.target_names):
-        ax.scatter(*Xs_train[y_train == k].T, color=CLASS_COLOURS[k], edgecolor="white",
+        ax.scatter(*Xs_fit[y_fit == k].T, color=CLASS_COLOURS[k], edgecolor="white",
                    s=40, label=f"{name} (train)")
-        ax.scatter(*Xs_test[y_test == k].T, color=CLASS_COLOURS[k], marker="X",
+        ax.scatter(*Xs_held[y_held == k].T, color=CLASS_COLOURS[k], marker="X",
                    edgecolor="black", s=80, label=f"{name} (test)")
     ax.set_xlabel("petal length, standardised")
     ax.set_ylabel("petal width, standardised")
@@ -276,7 +285,7 @@ def fig_digits_predictions():
     from layers import mlp_forward
     from digits import fit_digits
 
-    X_train, X_test, y_train, y_test = digits_split()
+    (X_train, y_train), (X_test, y_test) = digits_data()
     start = time.perf_counter()
     params, mean, scale = fit_digits(X_train, y_train, seed=0)
     seconds = time.perf_counter() - start

@@ -1,0 +1,1 @@
+"""`learnnn grade`: bulk grading for instructors (being written)."""

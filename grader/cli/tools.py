@@ -1,0 +1,1 @@
+"""Learner tools: watch, solution, submit, doctor, plot (being written)."""

@@ -1,0 +1,338 @@
+"""`learnnn watch`: re-check the current exercise every time its file is saved.
+
+Changes are noticed through file events when the optional ``watchdog`` package
+is installed, and by polling the files' contents every ``POLL_SECONDS``
+otherwise (and always as a fallback: some editors and network or container
+file systems send no events). Keys are read one at a time from a terminal in
+cbreak mode; from a pipe they are read as they come, and its end quits.
+
+This module decides what happens; the CLI draws each :class:`Screen`.
+"""
+import hashlib
+import os
+import select
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import progress
+from .check import run_check
+from .plots import save_training_plot
+
+POLL_SECONDS = 0.5
+SETTLE_SECONDS = 0.1  # a save must stop changing the file for this long before it is checked
+KEYS = {"h": "hint", "n": "next", "l": "list", "r": "recheck", "q": "quit", "\x04": "quit"}  # \x04: Ctrl-D
+
+
+@dataclass
+class Screen:
+    """What to show after an action; the CLI clears the terminal and draws it."""
+
+    exercise: str
+    file: Path
+    result: object = None  # the last CheckResult of this exercise
+    done: int = 0  # steps done in the whole course
+    total: int = 0
+    following: str = ""  # the exercise `n` moves to ("" when every exercise passes)
+    plot: Path = None  # training curves saved by the check
+    hint: tuple = ()  # (number, count, text) after `h`
+    listing: list = field(default_factory=list)  # (name, title, passed, current) after `l`
+    notes: list = field(default_factory=list)  # one-line messages, e.g. that the exercise changed
+
+
+# ---------------------------------------------------------------- choosing exercises
+
+
+def first_unpassed(course, state):
+    return next((n for n in course.exercises if not state.exercises.get(n, {}).get("passed")), None)
+
+
+def following_exercise(course, state, current):
+    """The next exercise after ``current`` that does not pass yet, wrapping around; None when all pass."""
+    names = list(course.exercises)
+    start = names.index(current) + 1
+    for name in names[start:] + names[:start]:
+        if name != current and not state.exercises.get(name, {}).get("passed"):
+            return name
+    return None
+
+
+# ---------------------------------------------------------------- the session
+
+
+class Session:
+    """The exercise being watched, and what each key does to it."""
+
+    def __init__(self, *, course, ws, exercise, auto_advance=False):
+        self.course, self.ws, self.auto_advance = course, ws, auto_advance
+        self.exercise = course.exercise(exercise)
+        self.result = None
+        self.plot = None
+
+    def files(self):
+        """The files whose saving triggers a check: the exercise's, and the learner's earlier
+        modules when the exercise runs on them (own_stack)."""
+        names = [n for n in self.exercise.earlier if self.exercise.own_stack] + [self.exercise.name]
+        return [self.ws.root / f"{n}.py" for n in names]
+
+    def _state(self, notes):
+        state = progress.load(self.ws)  # re-read each time: `learnnn check` may run beside watch
+        if state.problem:
+            notes.append(state.problem)
+            progress.save(self.ws, state)
+        return state
+
+    def screen(self, state, **extra):
+        steps = self.course.steps
+        return Screen(self.exercise.name, self.ws.module(self.exercise), self.result,
+                      sum(state.done(s) for s in steps), len(steps),
+                      following_exercise(self.course, state, self.exercise.name) or "", self.plot, **extra)
+
+    def check(self):
+        notes = []
+        result = run_check(course=self.course, source_dir=self.ws.root, exercise=self.exercise.name)
+        state = self._state(notes)
+        state.record_check(result)
+        progress.save(self.ws, state)
+        self.result, self.plot = result, save_training_plot(self.ws, result)
+        if result.passed and self.auto_advance:
+            following = following_exercise(self.course, state, self.exercise.name)
+            if following:
+                notes.append(f"{self.exercise.name} passes: moved on to {following}.")
+                return self.switch(following, notes)
+            notes.append("Every exercise passes!")
+        return self.screen(state, notes=notes)
+
+    def switch(self, name, notes=()):
+        self.exercise, self.result, self.plot = self.course.exercise(name), None, None
+        screen = self.check()
+        screen.notes[:0] = notes
+        return screen
+
+    def next(self):
+        notes = []
+        following = following_exercise(self.course, self._state(notes), self.exercise.name)
+        if following is None:
+            notes.append("Every other exercise passes already: there is no next one.")
+            return self.screen(self._state(notes), notes=notes)
+        return self.switch(following, notes)
+
+    def hint(self):
+        notes = []
+        state = self._state(notes)
+        entry = state.exercise(self.exercise.name)
+        hints = self.exercise.hints
+        shown = min(max(entry["hints"], 0), len(hints) - 1)
+        entry["hints"] = shown + 1
+        progress.save(self.ws, state)
+        return self.screen(state, hint=(shown + 1, len(hints), hints[shown]), notes=notes)
+
+    def listing(self):
+        notes = []
+        state = self._state(notes)
+        rows = [(e.name, e.title, bool(state.exercises.get(e.name, {}).get("passed")), e.name == self.exercise.name)
+                for e in self.course.exercises.values()]
+        return self.screen(state, listing=rows, notes=notes)
+
+
+# ---------------------------------------------------------------- noticing saves
+
+
+def signature(paths):
+    """What changes when any of ``paths`` is saved: mtime, size and content (None for a missing file)."""
+    out = []
+    for path in paths:
+        try:
+            stat = os.stat(path)
+            with open(path, "rb") as f:
+                digest = hashlib.sha1(f.read()).hexdigest()
+            out.append((stat.st_mtime_ns, stat.st_size, digest))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
+class FileWatcher:
+    """Reports whether the watched files changed since the last look.
+
+    With watchdog, file events wake the loop at once through a pipe (``fd``);
+    either way the files' signature is what decides, so a missed or spurious
+    event costs at most one poll interval.
+    """
+
+    def __init__(self, *, events=True):
+        self.paths, self._last = [], ()
+        self.fd = self._write_fd = self._observer = None
+        self.mode = "polling"
+        if events:
+            self._start_events()
+
+    def _start_events(self):
+        try:
+            from watchdog.events import FileSystemEventHandler
+            from watchdog.observers import Observer
+        except ImportError:
+            return
+        watcher = self
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event):
+                touched = {Path(os.fsdecode(p)).name for p in (event.src_path, getattr(event, "dest_path", "")) if p}
+                if touched & {p.name for p in watcher.paths}:
+                    try:
+                        os.write(watcher._write_fd, b".")
+                    except OSError:  # the pipe is full: a wake-up is already pending
+                        pass
+
+        self.fd, self._write_fd = os.pipe()
+        os.set_blocking(self._write_fd, False)
+        self._handler, self._observer = Handler(), Observer()
+        try:
+            self._observer.start()
+        except Exception:  # e.g. the inotify watch limit is reached: polling still works
+            self.close()
+            return
+        self._scheduled = {}
+        self.mode = "file events"
+
+    def watch(self, paths):
+        self.paths = [Path(p) for p in paths]
+        if self._observer is not None:
+            for folder in {p.parent for p in self.paths} - set(self._scheduled):
+                try:
+                    self._scheduled[folder] = self._observer.schedule(self._handler, str(folder), recursive=False)
+                except Exception:
+                    pass  # polling covers this folder
+        self._last = signature(self.paths)
+
+    def changed(self):
+        """True when a watched file changed; waits for a save in progress to settle first."""
+        if self.fd is not None:
+            while select.select([self.fd], [], [], 0)[0]:
+                os.read(self.fd, 4096)
+        now = signature(self.paths)
+        if now == self._last:
+            return False
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            time.sleep(SETTLE_SECONDS)
+            settled = signature(self.paths)
+            if settled == now:
+                break
+            now = settled
+        self._last = now
+        return True
+
+    def close(self):
+        if self._observer is not None:
+            try:
+                self._observer.stop()
+                self._observer.join(timeout=2)
+            except Exception:
+                pass
+            self._observer = None
+        for fd in (self.fd, self._write_fd):
+            if fd is not None:
+                os.close(fd)
+        self.fd = self._write_fd = None
+        self.mode = "polling"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+# ---------------------------------------------------------------- reading keys
+
+
+class Keys:
+    """Single keypresses from ``stream``: cbreak mode on a terminal, raw bytes from a pipe,
+    a reading thread for streams without a file descriptor. ``read()`` returns "" at the end."""
+
+    def __init__(self, stream):
+        self.stream, self.tty, self._saved, self._old_handlers = stream, False, None, {}
+        try:
+            self.fd = stream.fileno()
+        except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
+            self.fd = self._thread_pipe()
+            return
+        self.tty = os.isatty(self.fd)
+
+    def _thread_pipe(self):
+        read_fd, write_fd = os.pipe()
+
+        def pump():
+            try:
+                while True:
+                    char = self.stream.read(1)
+                    if not char:
+                        break
+                    os.write(write_fd, char.encode() if isinstance(char, str) else char)
+            except (OSError, ValueError):
+                pass
+            finally:
+                os.close(write_fd)
+
+        threading.Thread(target=pump, daemon=True).start()
+        return read_fd
+
+    def __enter__(self):
+        if self.tty:
+            import termios
+            import tty
+            self._saved = termios.tcgetattr(self.fd)
+            tty.setcbreak(self.fd)  # keys arrive one by one, unechoed; Ctrl-C still interrupts
+            if threading.current_thread() is threading.main_thread():
+                for sig in (signal.SIGTERM, signal.SIGHUP):  # restore the terminal when killed too
+                    self._old_handlers[sig] = signal.signal(sig, lambda *_: sys.exit(128 + sig))
+        return self
+
+    def __exit__(self, *exc):
+        if self._saved is not None:
+            import termios
+            termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+            self._saved = None
+        for sig, handler in self._old_handlers.items():
+            signal.signal(sig, handler)
+
+    def read(self):
+        try:
+            data = os.read(self.fd, 1024)
+        except OSError:
+            return ""
+        return data.decode("utf-8", errors="ignore") if data else ""
+
+
+# ---------------------------------------------------------------- the loop
+
+
+def run(*, session, watcher, keys, show, poll=POLL_SECONDS):
+    """Check now, then again on every save, and act on keys until `q`, the end of input or Ctrl-C."""
+    show(session.check())
+    watcher.watch(session.files())
+    while True:
+        fds = [fd for fd in (keys.fd if keys else None, watcher.fd) if fd is not None]
+        try:
+            ready = select.select(fds, [], [], poll)[0]
+        except InterruptedError:
+            ready = []
+        if keys is not None and keys.fd in ready:
+            typed = keys.read()
+            if not typed:
+                return "end of input"
+            for char in typed:
+                action = KEYS.get(char)
+                if action == "quit":
+                    return "quit"
+                if action:
+                    show({"hint": session.hint, "next": session.next, "list": session.listing,
+                          "recheck": session.check}[action]())
+                    watcher.watch(session.files())
+        if watcher.changed():
+            show(session.check())
+            watcher.watch(session.files())

@@ -1,0 +1,191 @@
+"""The learner CLI through click's CliRunner."""
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from learnnn import manifest
+from learnnn.cli import app
+
+from conftest import write_course
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def ws(tmp_path, runner):
+    folder = tmp_path / "ws"
+    result = runner.invoke(app, ["init", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def run(runner, *args, **kw):
+    return runner.invoke(app, [str(a) for a in args], **kw)
+
+
+def solve(ws, name):
+    shutil.copy(manifest.data_dir("solutions") / f"{name}.py", ws / f"{name}.py")
+
+
+def test_init_copies_every_stub_and_keeps_edits(tmp_path, runner, ws):
+    names = sorted(p.name for p in ws.glob("*.py"))
+    assert names == sorted(f"{n}.py" for n in manifest.load().exercises)
+    assert (ws / ".learnnn").is_dir()
+    (ws / "activations.py").write_text("# my work\n")
+    result = run(runner, "init", ws)
+    assert result.exit_code == 0
+    assert "kept your edited activations.py" in result.output
+    assert (ws / "activations.py").read_text() == "# my work\n"
+
+
+def test_list_json(runner, ws):
+    result = run(runner, "list", "--json", "--workspace", ws)
+    assert result.exit_code == 0
+    steps = json.loads(result.output)
+    assert steps[0] == {"id": "01-intro", "kind": "lesson", "title": "What a neural network is", "done": False}
+    assert {s["kind"] for s in steps} == {"lesson", "quiz", "exercise"}
+    assert [s["id"] for s in steps if s["kind"] == "exercise"][:2] == ["activations", "neuron"]
+
+
+def test_next_shows_lesson_then_quiz_then_exercise(runner, ws):
+    first = run(runner, "next", "--workspace", ws)
+    assert first.exit_code == 0 and "WHAT A NEURAL NETWORK IS" in first.output
+    second = run(runner, "next", "--workspace", ws)
+    assert "learnnn quiz 01-intro" in second.output
+
+
+def test_next_names_the_file_and_command(runner, ws):
+    progress = ws / ".learnnn" / "progress.json"
+    progress.write_text(json.dumps({"lessons_read": ["01-intro", "02-activations"],
+                                    "quizzes": {"01-intro": {"score": 5, "max": 5, "best": 5},
+                                                "02-activations": {"score": 5, "max": 5, "best": 5}}}))
+    result = run(runner, "next", "--workspace", ws)
+    assert "activations.py" in result.output and "learnnn check activations" in result.output
+
+
+def test_check_exit_codes_and_json(runner, ws):
+    failing = run(runner, "check", "neuron", "--workspace", ws)
+    assert failing.exit_code == 1
+    assert "not implemented yet" in failing.output
+    solve(ws, "neuron")
+    passing = run(runner, "check", "neuron", "--json", "--workspace", ws)
+    assert passing.exit_code == 0, passing.output
+    data = json.loads(passing.output)
+    assert set(data) >= {"exercise", "passed", "score", "max_score", "metrics", "tests"}
+    assert data["passed"] and data["score"] == data["max_score"] == len(data["tests"])
+    assert set(data["tests"][0]) == {"name", "passed", "message"}
+    listed = json.loads(run(runner, "list", "--json", "--workspace", ws).output)
+    assert next(s for s in listed if s["id"] == "neuron")["done"] is True
+
+
+def test_unknown_exercise_suggests_the_right_one(runner, ws):
+    result = run(runner, "check", "activation", "--workspace", ws)
+    assert result.exit_code == 2
+    assert "Did you mean 'activations'?" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_workspace_is_a_clear_error(runner, tmp_path):
+    result = run(runner, "check", "neuron", "--workspace", tmp_path / "nowhere")
+    assert result.exit_code == 2 and "learnnn init" in result.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with runner.isolated_filesystem(temp_dir=empty):
+        result = run(runner, "next")
+    assert result.exit_code == 2 and "not a learnnn workspace" in result.output
+
+
+def test_plain_folder_works_without_progress(runner, tmp_path):
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    solve(folder, "activations")
+    result = run(runner, "check", "activations", "--workspace", folder)
+    assert result.exit_code == 0
+    assert not (folder / ".learnnn").exists()
+
+
+def test_workspace_found_from_a_subfolder(runner, ws, monkeypatch):
+    (ws / "notes").mkdir()
+    monkeypatch.chdir(ws / "notes")
+    result = run(runner, "check", "neuron")
+    assert result.exit_code == 1 and "neuron.py" in result.output
+
+
+def test_hints_come_one_at_a_time(runner, ws):
+    hints = manifest.load().exercise("activations").hints
+    outputs = [run(runner, "hint", "activations", "--workspace", ws).output for _ in range(len(hints) + 1)]
+    for number, (hint, output) in enumerate(zip(hints, outputs), start=1):
+        assert f"Hint {number} of {len(hints)}" in output and hint[:40] in output
+    assert "last hint" in outputs[-1]
+
+
+def test_reset_restores_stub_and_keeps_backup(runner, ws):
+    (ws / "neuron.py").write_text("# my attempt\n")
+    result = run(runner, "reset", "neuron", "--workspace", ws)
+    assert result.exit_code == 0
+    assert (ws / "neuron.py").read_bytes() == manifest.load().exercise("neuron").stub.read_bytes()
+    backups = list((ws / ".learnnn" / "backups").glob("neuron-*.py"))
+    assert len(backups) == 1 and backups[0].read_text() == "# my attempt\n"
+
+
+def test_progress_shows_bar_and_lessons(runner, ws):
+    solve(ws, "activations")
+    run(runner, "check", "activations", "--workspace", ws)
+    result = run(runner, "progress", "--workspace", ws)
+    assert result.exit_code == 0
+    assert "1/" in result.output and "02-activations" in result.output and "exercises 1/1" in result.output
+
+
+def test_corrupt_progress_is_reported_and_set_aside(runner, ws):
+    (ws / ".learnnn" / "progress.json").write_text("{not json")
+    result = run(runner, "progress", "--workspace", ws)
+    assert result.exit_code == 0
+    assert "could not be read" in result.output
+    assert list((ws / ".learnnn").glob("progress.corrupt-*.json"))
+
+
+def test_no_color_means_no_escape_codes(runner, ws, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    result = runner.invoke(app, ["check", "neuron", "--workspace", str(ws)], color=True)
+    assert "\x1b[" not in result.output
+
+
+def test_broken_manifest_names_file_and_line(runner, tmp_path, ws):
+    bad = write_course(tmp_path / "bad.yaml")
+    bad.write_text(bad.read_text().replace("time_limit: 10", "time_limt: 10", 1))
+    result = run(runner, "--course", bad, "list", "--workspace", ws)
+    assert result.exit_code == 2
+    assert f"{bad}:" in result.output and "unknown key 'time_limt'" in result.output and "time_limit" in result.output
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("lessons: [", "not valid YAML"),
+    ("title: x\nlessons:\n  - id: a\n    title: A\n    exercises:\n      - name: activations\n        title: t\n", "no 'hints'"),
+    ("title: x\nlessons:\n  - id: a\n    title: A\n  - id: a\n    title: B\n", "used twice"),
+    ("", "empty"),
+])
+def test_manifest_errors(tmp_path, text, expected):
+    path = tmp_path / "course.yaml"
+    path.write_text(text)
+    with pytest.raises(manifest.ManifestError, match=expected) as info:
+        manifest.load(path)
+    assert str(path) in str(info.value)
+
+
+def test_lesson_command_shows_a_lesson(runner, ws):
+    result = run(runner, "lesson", "2", "--workspace", ws)
+    assert result.exit_code == 0 and "ACTIVATION" in result.output
+    assert run(runner, "lesson", "99", "--workspace", ws).exit_code == 2
+
+
+def test_python_dash_m_works(ws):
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "learnnn", "list", "--json", "--workspace", str(ws)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and json.loads(out.stdout)

@@ -1,0 +1,86 @@
+"""The course's integrity, rustlings `dev check` style: every exercise is complete, every
+hidden test fails on the stub and passes on the reference solution."""
+import ast
+
+import pytest
+
+from learnnn import manifest, quiz
+from learnnn.check import run_checks
+
+
+def test_manifest_loads_in_order(course):
+    assert len(course.lessons) >= 10
+    assert list(course.exercises) == ["activations", "neuron", "and_gate", "layers", "losses", "backprop",
+                                      "gradient_check", "training", "iris", "digits"]
+
+
+def test_every_exercise_has_stub_solution_suite_and_hints(course):
+    for exercise in course.exercises.values():
+        for path in (exercise.stub, exercise.solution, exercise.suite):
+            assert path.is_file(), f"{exercise.name}: missing {path}"
+        assert exercise.hints, exercise.name
+
+
+def test_stubs_and_solutions_define_the_same_functions(course):
+    def functions(path):
+        return {n.name for n in ast.parse(path.read_text()).body
+                if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")}
+
+    for exercise in course.exercises.values():
+        stub, solution = functions(exercise.stub), functions(exercise.solution)
+        assert stub and stub <= solution, f"{exercise.name}: stub {sorted(stub)} vs solution {sorted(solution)}"
+
+
+def test_modules_import_only_numpy_and_earlier_exercises(course):
+    for exercise in course.exercises.values():
+        for path in (exercise.stub, exercise.solution):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module] if isinstance(node, ast.ImportFrom) else []
+                for name in names:
+                    top = name.split(".")[0]
+                    assert top in {"numpy", "sklearn", "time", "math"} or top in exercise.earlier, \
+                        f"{path.name} imports {name}"
+
+
+def test_stubs_raise_not_implemented(course):
+    for exercise in course.exercises.values():
+        tree = ast.parse(exercise.stub.read_text())
+        for func in (n for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")):
+            raises = [n for n in ast.walk(func) if isinstance(n, ast.Raise)]
+            assert raises and ast.get_docstring(func), f"{exercise.name}.{func.name} needs a docstring and a raise"
+
+
+def test_every_lesson_has_text_and_quiz(course):
+    for lesson in course.lessons:
+        assert lesson.path.is_file(), lesson.id
+        loaded = quiz.load(lesson)
+        assert len(loaded.questions) >= 5, lesson.id
+
+
+@pytest.fixture(scope="module")
+def graded(course):
+    names = list(course.exercises)
+    return {
+        "stub": {r.exercise: r for r in run_checks(course=course, source_dir=manifest.data_dir("exercises"), exercises=names)},
+        "reference": {r.exercise: r for r in run_checks(course=course, source_dir=manifest.data_dir("solutions"), exercises=names)},
+    }
+
+
+@pytest.mark.parametrize("name", ["activations", "neuron", "and_gate", "layers", "losses", "backprop",
+                                  "gradient_check", "training", "iris", "digits"])
+def test_every_hidden_test_fails_on_stub_and_passes_on_reference(graded, name):
+    stub, ref = graded["stub"][name], graded["reference"][name]
+    assert not ref.error and not stub.error, ref.error or stub.error
+    failing_ref = [f"{t.name}: {t.message}" for t in ref.failures]
+    assert not failing_ref, f"the reference fails: {failing_ref}"
+    passing_stub = [t.name for t in stub.tests if t.passed]
+    assert not passing_stub, f"these pass on the stub, so they test nothing: {passing_stub}"
+    assert [t.name for t in stub.tests] == [t.name for t in ref.tests]
+    assert len(ref.tests) >= 5
+
+
+def test_stub_failures_say_what_to_do(graded):
+    for result in graded["stub"].values():
+        for test in result.tests:
+            assert test.message and "Traceback" not in test.message, (result.exercise, test.name)
