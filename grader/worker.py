@@ -157,6 +157,15 @@ TEST_FUNCTIONS = {
     "sin_dot": lambda x: float(np.sum(np.sin(np.asarray(x)) * np.arange(1, np.size(x) + 1).reshape(np.shape(x)))),
     "log_sum_exp": lambda x: float(np.log(np.sum(np.exp(np.asarray(x))))),
     "product": lambda x: float(np.prod(np.asarray(x))),
+    # sum(tanh(x @ M)) for x of shape (n, 3): needs x in its own 2-D shape, not flattened.
+    "matrix_tanh": lambda x, M=np.array([[1.0, -0.5], [0.25, 2.0], [-1.5, 0.75]]): float(
+        np.sum(np.tanh(np.asarray(x, dtype=float) @ M))),
+    # The mean cross-entropy of a fixed 2-4-3 network (tanh hidden layer, softmax output) on 5 samples,
+    # as a function of its first weight matrix x, of shape (2, 4).
+    "tiny_net_loss": lambda x, X=np.array([[0.5, -1.2], [1.0, 0.3], [-0.7, 0.8], [0.2, -0.4], [-1.1, -0.6]]),
+    W2=np.array([[0.6, -0.4, 0.2], [-0.3, 0.8, -0.5], [0.7, 0.1, -0.9], [-0.2, -0.6, 0.4]]),
+    y=np.array([0, 2, 1, 2, 0]): (lambda Z: float(np.mean(np.log(np.sum(np.exp(Z), axis=1)) - Z[np.arange(5), y])))(
+        np.tanh(X @ np.reshape(np.asarray(x, dtype=float), (2, 4)) + 0.1) @ W2),
 }
 # Functions from exercise modules a suite may pass as arguments, by name.
 MODULE_FUNCTIONS = {
@@ -322,7 +331,10 @@ def serve(proto_in, proto_out):
                 raise
             _flush()
             kind = "BadReturn" if phase == "return" else type(exc).__name__
-            send({"ok": False, "error": {"type": kind, "phase": phase, "message": str(exc)[:2000],
+            message = str(exc)
+            if isinstance(exc, SyntaxError):
+                message = f"{exc.msg} in {os.path.basename(exc.filename or '?')}, line {exc.lineno}: {(exc.text or '').strip()}"
+            send({"ok": False, "error": {"type": kind, "phase": phase, "message": message[:2000],
                                           "where": _where(exc), "refused": isinstance(exc, Refused)}})
 
 

@@ -66,6 +66,9 @@ def init(course, directory):
     report = InitReport(root)
     for exercise in course.exercises.values():
         target = root / exercise.filename
+        if not exercise.stub.is_file():
+            raise LearnnnError(f"the course has no starting file for '{exercise.name}' ({exercise.stub}): "
+                               "is learnnn installed completely?")
         stub = exercise.stub.read_bytes()
         if not target.exists():
             target.write_bytes(stub)

@@ -90,13 +90,13 @@ def test_unknown_exercise_suggests_the_right_one(runner, ws):
     assert "Traceback" not in result.output
 
 
-def test_missing_workspace_is_a_clear_error(runner, tmp_path):
+def test_missing_workspace_is_a_clear_error(runner, tmp_path, monkeypatch):
     result = run(runner, "check", "neuron", "--workspace", tmp_path / "nowhere")
     assert result.exit_code == 2 and "learnnn init" in result.output
     empty = tmp_path / "empty"
     empty.mkdir()
-    with runner.isolated_filesystem(temp_dir=empty):
-        result = run(runner, "next")
+    monkeypatch.chdir(empty)
+    result = run(runner, "next")
     assert result.exit_code == 2 and "not a learnnn workspace" in result.output
 
 
