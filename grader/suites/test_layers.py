@@ -4,6 +4,7 @@ import pytest
 
 from learnnn.feedback import (as_array, expect_close, expect_float, expect_shape, expect_unchanged, fail,
                               fmt)
+from learnnn.sandbox import LearnerRaised
 from learnnn.worker import Named
 
 # Non-square everywhere: N samples, D features, hidden widths H and H2, C classes, all different,
@@ -82,6 +83,19 @@ def expect_keys(got, expected, call, what):
              f"({what})")
 
 
+def expect_output_shape(output, params, call):
+    """The network's output as an array of shape (N, n_out), or a failure that says where the loop stopped."""
+    L = len(params) // 2
+    n_out = params[f"b{L}"].shape[0]
+    arr = as_array(output, call)
+    for l in range(1, L):
+        if arr.shape == (len(X), params[f"b{l}"].shape[0]) and params[f"b{l}"].shape[0] != n_out:
+            fail(f"{call} has shape {arr.shape}, the width of layer {l}, but should have shape {(len(X), n_out)}: "
+                 f"the loop stopped after layer {l} of {L}. Loop over every layer, L = len(params) // 2, "
+                 "for l in range(1, L + 1)")
+    return expect_shape(arr, (len(X), n_out), call, "(n_samples, n_classes)")
+
+
 def unpack_forward(got, call):
     if not isinstance(got, tuple) or len(got) != 2:
         what = "None" if got is None else (f"a tuple of {len(got)} values" if isinstance(got, tuple)
@@ -92,6 +106,30 @@ def unpack_forward(got, call):
         fail(f"the cache that {call} returned is a {type(cache).__name__}; it should be a dict "
              "{'A0': X, 'Z1': ..., 'A1': ..., ...}")
     return output, cache
+
+
+def calling(fn, *args, **kwargs):
+    """Call learner code; a KeyError on a parameter name gets a hint about counting layers."""
+    try:
+        return fn(*args, **kwargs)
+    except LearnerRaised as exc:
+        if exc.kind == "ValueError" and "read-only" in str(exc):
+            fail(f"{exc}. The input was a read-only array here: your function writes into the caller's data. "
+                 "Build new arrays instead (np.clip(A, lo, hi) without out=, Z = A @ W + b, A = activation(Z))")
+        if exc.kind == "KeyError":
+            fail(f"{exc}. params holds W1, b1, ..., WL, bL for L layers, so L = len(params) // 2; loop over "
+                 "l = 1, ..., L (range(1, L + 1)) and read params[f'W{l}'] and params[f'b{l}']")
+        raise
+
+
+def fallback_hint(value, expected, hint, what="float arrays"):
+    """The hint for an int/read-only test: its own when the plain call is right, else a pointer to the value tests."""
+    try:
+        ok = np.allclose(np.asarray(value, dtype=float), expected, rtol=1e-6, atol=1e-9)
+    except (TypeError, ValueError):
+        ok = False
+    return hint if ok else (f"The same call with {what} is wrong too, so the input type isn't the problem: "
+                            "fix the failures of the value tests first.")
 
 
 def param_keys(L):
@@ -128,12 +166,7 @@ def test_init_params_shapes(learner):
     expect_keys(params, param_keys(3), call, "one W and one b per layer")
     for l in range(1, 4):
         n_in, n_out = sizes[l - 1], sizes[l]
-        w = as_array(params[f"W{l}"], f"W{l} from {call}")
-        if w.shape == (n_out, n_in):
-            fail(f"W{l} from {call} has shape {w.shape} but should have shape {(n_in, n_out)}: "
-                 f"the weights are transposed. Rows are the layer's inputs (layer_sizes[{l - 1}] = {n_in}), "
-                 f"columns its outputs (layer_sizes[{l}] = {n_out}), so that Z = X @ W works")
-        expect_shape(w, (n_in, n_out), f"W{l} from {call}", f"(layer_sizes[{l - 1}], layer_sizes[{l}])")
+        expect_weight_shape(params[f"W{l}"], n_in, n_out, call, f"W{l}", l)
         b = as_array(params[f"b{l}"], f"b{l} from {call}")
         if b.shape in ((1, n_out), (n_out, 1)):
             fail(f"b{l} from {call} has shape {b.shape} but should have shape ({n_out},): "
@@ -146,7 +179,10 @@ def test_init_params_returns_float64(learner):
     for key in param_keys(2):
         if key not in params:
             fail(f"{call} has no key {key!r}; it should have W1, b1, W2 and b2")
-        expect_float(params[key], f"{key} from {call}")
+        arr = as_array(params[key], f"{key} from {call}")
+        if arr.dtype != np.float64:
+            fail(f"{key} from {call} has dtype {arr.dtype}; parameters should be float64 arrays: "
+                 "np.zeros(n_out) for biases (without dtype=int), standard normal draws for weights")
 
 
 def test_init_params_biases_are_zero(learner):
@@ -176,9 +212,17 @@ def _std_mistakes(n_in, n_out, gain, first_n_in=None):
     return named
 
 
-def _check_std(w, n_in, n_out, gain, call, name, first_n_in=None):
-    w = as_array(w, f"{name} from {call}").astype(float)
-    expect_shape(w, (n_in, n_out), f"{name} from {call}")
+def expect_weight_shape(w, n_in, n_out, call, name, i=1):
+    w = as_array(w, f"{name} from {call}")
+    if w.shape == (n_out, n_in):
+        fail(f"{name} from {call} has shape {w.shape} but should have shape {(n_in, n_out)}: "
+             f"the weights are transposed. Rows are the layer's inputs (layer_sizes[{i - 1}] = {n_in}), "
+             f"columns its outputs (layer_sizes[{i}] = {n_out}), so that Z = X @ W works")
+    return expect_shape(w, (n_in, n_out), f"{name} from {call}", f"(layer_sizes[{i - 1}], layer_sizes[{i}])")
+
+
+def _check_std(w, n_in, n_out, gain, call, name, first_n_in=None, i=1):
+    w = expect_weight_shape(w, n_in, n_out, call, name, i).astype(float)
     expected = np.sqrt(gain / n_in)
     got = float(w.std())
     if abs(got / expected - 1) <= 0.02:
@@ -211,12 +255,12 @@ def test_init_params_std_of_every_layer(learner):
     sizes = [300, 200, 150]
     params, call = _init(learner, sizes, seed=4, method="he")
     expect_keys(params, param_keys(2), call, "one W and one b per layer")
-    _check_std(params["W2"], 200, 150, 2, call, "W2 (layer 2, with 200 inputs)", first_n_in=300)
+    _check_std(params["W2"], 200, 150, 2, call, "W2 (layer 2, with 200 inputs)", first_n_in=300, i=2)
 
 
 def test_init_params_normal_distribution(learner):
     params, call = _init(learner, BIG, seed=11)
-    w = expect_shape(params.get("W1"), tuple(BIG), f"W1 from {call}").astype(float).ravel()
+    w = expect_weight_shape(params.get("W1"), *BIG, call, "W1").astype(float).ravel()
     spread = w.std()
     if not spread > 0:
         fail(f"every entry of W1 from {call} is {fmt(w[0])}: the weights must be random, drawn with "
@@ -276,7 +320,7 @@ def test_init_params_tuple_of_sizes(learner):
     params = expect_dict(learner.init_params(sizes, seed=2), f"init_params({sizes})")
     expect_keys(params, param_keys(2), f"init_params({sizes}) (a tuple of layer sizes)", "one W and one b per layer")
     for l in (1, 2):
-        expect_shape(params[f"W{l}"], (sizes[l - 1], sizes[l]), f"W{l} from init_params({sizes})")
+        expect_weight_shape(params[f"W{l}"], sizes[l - 1], sizes[l], f"init_params({sizes})", f"W{l}", l)
 
 
 def test_init_params_leaves_layer_sizes_unchanged(learner):
@@ -319,9 +363,12 @@ def test_dense_forward_zero_bias_and_zero_input(learner):
 def test_dense_forward_accepts_int_lists(learner, reference):
     x, w, b = [[1, 2], [0, -1], [3, 1]], [[1, -1, 2, 0], [0, 2, 1, -3]], [1, 0, -2, 4]
     got = learner.dense_forward(x, w, b)
+    expected = reference.dense_forward(x, w, b)
+    hint = fallback_hint(learner.dense_forward(np.array(x, float), np.array(w, float), np.array(b, float)), expected,
+                         "Convert the inputs with np.asarray(X, dtype=float) first.")
+    expect_close(got, expected, call="dense_forward(X, W, b) with int lists", hint=hint,
+                 mistakes=dense_mistakes(np.array(x, float), np.array(w, float), np.array(b, float)))
     expect_float(got, "dense_forward(X, W, b) with int lists")
-    expect_close(got, reference.dense_forward(x, w, b), call="dense_forward(X, W, b) with int lists",
-                 hint="Convert the inputs with np.asarray(X, dtype=float) first.")
 
 
 def test_dense_forward_leaves_inputs_unchanged(learner):
@@ -331,23 +378,26 @@ def test_dense_forward_leaves_inputs_unchanged(learner):
 
 
 def test_dense_forward_accepts_read_only_inputs(learner, reference):
-    expect_close(learner.dense_forward(X, W, B, readonly=["X", "W", "b"]), reference.dense_forward(X, W, B),
-                 call="dense_forward(X, W, b) with read-only X, W and b", inputs=X, input_name="X",
-                 hint="Don't write into the arrays you were given; build a new one.")
+    got = learner.dense_forward(X, W, B, readonly=["X", "W", "b"])
+    expected = reference.dense_forward(X, W, B)
+    expect_close(got, expected, call="dense_forward(X, W, b) with read-only X, W and b", inputs=X, input_name="X",
+                 mistakes=dense_mistakes(X, W, B),
+                 hint=fallback_hint(learner.dense_forward(X, W, B), expected, "Don't write into the arrays you "
+                                    "were given; build a new one.", "writable arrays"))
 
 
 # ---------------------------------------------------------------- mlp_forward
 
 
 def test_mlp_forward_returns_output_and_cache(learner):
-    got = learner.mlp_forward(X, PARAMS2)
+    got = calling(learner.mlp_forward, X, PARAMS2)
     output, cache = unpack_forward(got, "mlp_forward(X, params)")
     expect_shape(output, (N, C), "the output of mlp_forward(X, params) for a 4-5-3 network and 6 samples",
                  "(n_samples, n_classes)")
 
 
 def test_mlp_forward_values(learner, reference):
-    output, _ = unpack_forward(learner.mlp_forward(X, PARAMS2), "mlp_forward(X, params)")
+    output, _ = unpack_forward(calling(learner.mlp_forward, X, PARAMS2), "mlp_forward(X, params)")
     expect_close(output, reference.mlp_forward(X, PARAMS2)[0], call="the output of mlp_forward(X, params) "
                  "for a 4-5-3 network (ReLU hidden layer, softmax output)", inputs=X, input_name="X",
                  mistakes=forward_mistakes(X, PARAMS2), why_shape="(n_samples, n_classes)",
@@ -357,8 +407,9 @@ def test_mlp_forward_values(learner, reference):
 
 def test_mlp_forward_three_layers_tanh(learner, reference):
     tanh = reference_activation("tanh")
-    output, _ = unpack_forward(learner.mlp_forward(X, PARAMS3, hidden_activation=Named("tanh")),
+    output, _ = unpack_forward(calling(learner.mlp_forward, X, PARAMS3, hidden_activation=Named("tanh")),
                                "mlp_forward(X, params, hidden_activation=tanh)")
+    expect_output_shape(output, PARAMS3, "the output of mlp_forward(X, params) for a 4-5-7-3 network")
     expect_close(output, reference.mlp_forward(X, PARAMS3, hidden_activation=tanh)[0],
                  call="the output of mlp_forward(X, params, hidden_activation=tanh) for a 4-5-7-3 network",
                  inputs=X, input_name="X", mistakes=forward_mistakes(X, PARAMS3, np.tanh),
@@ -369,7 +420,7 @@ def test_mlp_forward_three_layers_tanh(learner, reference):
 
 def test_mlp_forward_uses_output_activation(learner, reference):
     sigmoid = reference_activation("sigmoid")
-    output, _ = unpack_forward(learner.mlp_forward(X, PARAMS2, output_activation=Named("sigmoid")),
+    output, _ = unpack_forward(calling(learner.mlp_forward, X, PARAMS2, output_activation=Named("sigmoid")),
                                "mlp_forward(X, params, output_activation=sigmoid)")
     expect_close(output, reference.mlp_forward(X, PARAMS2, output_activation=sigmoid)[0],
                  call="the output of mlp_forward(X, params, output_activation=sigmoid)", inputs=X, input_name="X",
@@ -378,8 +429,8 @@ def test_mlp_forward_uses_output_activation(learner, reference):
 
 
 def test_mlp_forward_rows_sum_to_one(learner):
-    output, _ = unpack_forward(learner.mlp_forward(X, PARAMS3), "mlp_forward(X, params)")
-    output = expect_shape(output, (N, C), "the output of mlp_forward(X, params)", "(n_samples, n_classes)")
+    output, _ = unpack_forward(calling(learner.mlp_forward, X, PARAMS3), "mlp_forward(X, params)")
+    output = expect_output_shape(output, PARAMS3, "the output of mlp_forward(X, params) for a 4-5-7-3 network")
     sums = output.astype(float).sum(axis=1)
     worst = int(np.argmax(np.abs(sums - 1)))
     if not abs(sums[worst] - 1) <= 1e-9:
@@ -389,13 +440,13 @@ def test_mlp_forward_rows_sum_to_one(learner):
 
 
 def test_mlp_forward_cache_keys(learner):
-    _, cache = unpack_forward(learner.mlp_forward(X, PARAMS3), "mlp_forward(X, params)")
+    _, cache = unpack_forward(calling(learner.mlp_forward, X, PARAMS3), "mlp_forward(X, params)")
     expect_keys(cache, cache_keys(3), "the cache from mlp_forward(X, params) for a 3-layer network",
                 "A0 is X, then Zl and Al for every layer l = 1..L")
 
 
 def test_mlp_forward_cache_shapes(learner):
-    _, cache = unpack_forward(learner.mlp_forward(X, PARAMS3), "mlp_forward(X, params)")
+    _, cache = unpack_forward(calling(learner.mlp_forward, X, PARAMS3), "mlp_forward(X, params)")
     widths = [D, H, H2, C]
     for key in cache_keys(3):
         if key not in cache:
@@ -407,7 +458,7 @@ def test_mlp_forward_cache_shapes(learner):
 
 
 def test_mlp_forward_cache_first_is_input(learner):
-    _, cache = unpack_forward(learner.mlp_forward(X, PARAMS2), "mlp_forward(X, params)")
+    _, cache = unpack_forward(calling(learner.mlp_forward, X, PARAMS2), "mlp_forward(X, params)")
     if "A0" not in cache:
         fail("the cache from mlp_forward(X, params) has no key 'A0'; store the input there: cache = {'A0': X}")
     expect_close(cache["A0"], X, call="cache['A0'] from mlp_forward(X, params)", inputs=X, input_name="X",
@@ -421,7 +472,7 @@ def _expected_cache(reference, params, hidden=None):
 
 def test_mlp_forward_cache_pre_activations(learner, reference):
     tanh = reference_activation("tanh")
-    _, cache = unpack_forward(learner.mlp_forward(X, PARAMS3, hidden_activation=Named("tanh")),
+    _, cache = unpack_forward(calling(learner.mlp_forward, X, PARAMS3, hidden_activation=Named("tanh")),
                               "mlp_forward(X, params, hidden_activation=tanh)")
     expected = _expected_cache(reference, PARAMS3, tanh)
     for l in range(1, 4):
@@ -438,7 +489,7 @@ def test_mlp_forward_cache_pre_activations(learner, reference):
 
 def test_mlp_forward_cache_activations(learner, reference):
     tanh = reference_activation("tanh")
-    _, cache = unpack_forward(learner.mlp_forward(X, PARAMS3, hidden_activation=Named("tanh")),
+    _, cache = unpack_forward(calling(learner.mlp_forward, X, PARAMS3, hidden_activation=Named("tanh")),
                               "mlp_forward(X, params, hidden_activation=tanh)")
     expected = _expected_cache(reference, PARAMS3, tanh)
     for l in range(1, 4):
@@ -448,13 +499,18 @@ def test_mlp_forward_cache_activations(learner, reference):
         act = "output_activation (softmax)" if l == 3 else "hidden_activation (tanh here)"
         expect_close(cache[key], expected[key], call=f"cache[{key!r}] (layer {l}) from mlp_forward(X, params, "
                      "hidden_activation=tanh)", inputs=X, input_name="X",
-                     mistakes={f"the pre-activation Z{l} was stored as A{l}": expected[f"Z{l}"]},
+                     mistakes={f"the pre-activation Z{l} was stored as A{l}": expected[f"Z{l}"],
+                               **({"the last layer uses hidden_activation instead of output_activation":
+                                   np.tanh(expected[f"Z{l}"])} if l == 3 else
+                                  {"the hidden layers use softmax (output_activation) too": _softmax(expected[f"Z{l}"]),
+                                   "hidden_activation is ignored (ReLU is used whatever is passed)":
+                                   _relu(expected[f"Z{l}"])})},
                      why_shape="(n_samples, units of the layer)",
                      hint=f"A{l} is {act} applied to Z{l}.")
 
 
 def test_mlp_forward_output_is_last_activation(learner):
-    output, cache = unpack_forward(learner.mlp_forward(X, PARAMS3), "mlp_forward(X, params)")
+    output, cache = unpack_forward(calling(learner.mlp_forward, X, PARAMS3), "mlp_forward(X, params)")
     if "A3" not in cache:
         fail("the cache from mlp_forward(X, params) for a 3-layer network has no key 'A3'")
     expect_close(output, as_array(cache["A3"], "cache['A3']"), call="the output of mlp_forward(X, params)",
@@ -463,7 +519,7 @@ def test_mlp_forward_output_is_last_activation(learner):
 
 def test_mlp_forward_single_sample(learner, reference):
     x = X[4:5]
-    output, _ = unpack_forward(learner.mlp_forward(x, PARAMS2), "mlp_forward(X, params) for one sample")
+    output, _ = unpack_forward(calling(learner.mlp_forward, x, PARAMS2), "mlp_forward(X, params) for one sample")
     expect_close(output, reference.mlp_forward(x, PARAMS2)[0],
                  call=f"the output of mlp_forward(X, params) for a single sample, X of shape {x.shape}",
                  mistakes=forward_mistakes(x, PARAMS2), why_shape="one sample gives one row",
@@ -472,23 +528,30 @@ def test_mlp_forward_single_sample(learner, reference):
 
 def test_mlp_forward_accepts_int_input(learner, reference):
     x = [[1, 0, -2, 3], [2, 1, 0, -1], [0, 0, 1, 1]]
-    output, _ = unpack_forward(learner.mlp_forward(x, PARAMS2), "mlp_forward(X, params) with an int list X")
+    output, _ = unpack_forward(calling(learner.mlp_forward, x, PARAMS2), "mlp_forward(X, params) with an int list X")
+    expected = reference.mlp_forward(x, PARAMS2)[0]
+    plain, _ = unpack_forward(calling(learner.mlp_forward, np.array(x, float), PARAMS2), "mlp_forward(X, params)")
+    expect_close(output, expected, call="mlp_forward(X, params) with an int list X",
+                 mistakes=forward_mistakes(np.array(x, float), PARAMS2),
+                 hint=fallback_hint(plain, expected, "Convert X with np.asarray(X, dtype=float) first."))
     expect_float(output, "mlp_forward(X, params) with an int list X")
-    expect_close(output, reference.mlp_forward(x, PARAMS2)[0], call="mlp_forward(X, params) with an int list X",
-                 hint="Convert X with np.asarray(X, dtype=float) first.")
 
 
 def test_mlp_forward_leaves_inputs_unchanged(learner):
-    learner.mlp_forward(X.copy(), {k: v.copy() for k, v in PARAMS3.items()})
+    calling(learner.mlp_forward, X.copy(), {k: v.copy() for k, v in PARAMS3.items()})
     expect_unchanged(learner.last, "mlp_forward(X, params)",
                      "Compute each layer into a new variable (A = activation(Z)) instead of writing into X or "
                      "the arrays in params; don't add or remove keys of params either.")
 
 
 def test_mlp_forward_accepts_read_only_input(learner, reference):
-    output, _ = unpack_forward(learner.mlp_forward(X, PARAMS2, readonly=["X"]), "mlp_forward(X, params)")
-    expect_close(output, reference.mlp_forward(X, PARAMS2)[0], call="mlp_forward(X, params) with a read-only X",
-                 inputs=X, input_name="X", hint="Don't write into X; build new arrays for every layer.")
+    output, _ = unpack_forward(calling(learner.mlp_forward, X, PARAMS2, readonly=["X"]), "mlp_forward(X, params)")
+    expected = reference.mlp_forward(X, PARAMS2)[0]
+    plain, _ = unpack_forward(calling(learner.mlp_forward, X, PARAMS2), "mlp_forward(X, params)")
+    expect_close(output, expected, call="mlp_forward(X, params) with a read-only X", inputs=X, input_name="X",
+                 mistakes=forward_mistakes(X, PARAMS2),
+                 hint=fallback_hint(plain, expected, "Don't write into X; build new arrays for every layer.",
+                                    "a writable X"))
 
 
 def reference_activation(name):
