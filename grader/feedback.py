@@ -102,7 +102,7 @@ def expect_close(got, expected, *, call, inputs=None, input_name="z", rtol=1e-6,
         return arr
     idx = np.unravel_index(np.argmax(err), arr.shape) if arr.ndim else ()
     message = (f"{call} is wrong{_index(idx)}{_input_at(inputs, arr.shape, idx, input_name)}: "
-               f"got {fmt(arr[idx])}, expected {fmt(expected[idx])}")
+               f"{_got_expected(arr[idx], expected[idx])}")
     wrong = int((err > 0).sum())
     if arr.size > 1:
         message += f" ({wrong} of {arr.size} elements are off)"
@@ -115,6 +115,13 @@ def expect_close(got, expected, *, call, inputs=None, input_name="z", rtol=1e-6,
         if hint:
             message += f". {hint}"
     fail(message)
+
+
+def _got_expected(got, expected):
+    # Values that agree to 6 digits need more of them, and the gap itself, to show what is off.
+    if f"{float(got):.6g}" == f"{float(expected):.6g}" or abs(got - expected) < 1e-4 * abs(expected):
+        return f"got {float(got):.12g}, expected {float(expected):.12g} (off by {float(got - expected):.3g})"
+    return f"got {fmt(got)}, expected {fmt(expected)}"
 
 
 def expect_unchanged(info, call, hint=""):
