@@ -32,6 +32,8 @@ def run_checks(*, course, source_dir, exercises):
         warnings.simplefilter("ignore")  # the suites' own arithmetic on extreme values is not the learner's
         code = pytest.main(args, plugins=[plugin])
     seconds = time.perf_counter() - started
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt  # pytest swallowed a Ctrl-C; the caller decides what stopping means
     results = []
     for name in names:
         result = CheckResult(name, plugin.outcomes[name], plugin.metrics[name], seconds=seconds / len(names),

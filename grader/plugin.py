@@ -109,7 +109,7 @@ class LearnnnPlugin:
     def reference(self, request):
         return references.load(self._exercise_of(request).name)
 
-    @pytest.fixture
+    @pytest.fixture(scope="session")
     def reference_module(self):
         return references.load
 

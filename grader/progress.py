@@ -48,7 +48,30 @@ def path(workspace):
     return workspace.state_dir / "progress.json"
 
 
+def _number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+
+
+def _quiz(entry):
+    if not isinstance(entry, dict) or not all(_number(entry.get(k)) for k in ("score", "max")):
+        return None
+    best = entry.get("best", entry["score"])
+    return {"score": entry["score"], "max": entry["max"], "best": best} if _number(best) else None
+
+
+def _exercise(entry):
+    if not isinstance(entry, dict):
+        return None
+    clean = {"passed": entry.get("passed") is True, "score": entry.get("score", 0), "max_score": entry.get("max_score", 0),
+             "hints": entry.get("hints", 0), "gave_up": entry.get("gave_up") is True}
+    if not (_number(clean["score"]) and _number(clean["max_score"])) or not isinstance(clean["hints"], int) \
+            or isinstance(clean["hints"], bool) or clean["hints"] < 0:
+        return None
+    return clean
+
+
 def load(workspace):
+    """The workspace's progress. What can't be read is set aside (kept, never deleted) and dropped."""
     if not workspace.managed:
         return Progress()
     file = path(workspace)
@@ -56,19 +79,29 @@ def load(workspace):
         return Progress()
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
-        progress = Progress(lessons_read=[str(x) for x in data.get("lessons_read", [])],
-                            quizzes={str(k): dict(v) for k, v in data.get("quizzes", {}).items()},
-                            exercises={str(k): dict(v) for k, v in data.get("exercises", {}).items()})
-        for entry in progress.exercises.values():
-            entry.setdefault("passed", False), entry.setdefault("hints", 0), entry.setdefault("gave_up", False)
-            if not isinstance(entry["hints"], int):
-                raise ValueError("hints is not a number")
-        return progress
-    except (ValueError, TypeError, AttributeError, UnicodeDecodeError) as exc:
-        kept = file.with_name(f"progress.corrupt-{time.strftime('%Y%m%d-%H%M%S')}.json")
-        os.replace(file, kept)
-        return Progress(problem=f"your progress file could not be read ({exc}); it was moved to {kept.name} "
-                                "and progress starts again. `learnnn check NAME` marks passed exercises done again.")
+        if not isinstance(data, dict):
+            raise ValueError("it is not a JSON object")
+    except (ValueError, UnicodeDecodeError) as exc:
+        return Progress(problem=f"your progress file could not be read ({exc}); {_set_aside(file)} "
+                                "`learnnn check NAME` marks passed exercises done again.")
+    lessons = data.get("lessons_read", [])
+    quizzes = data.get("quizzes", {}) if isinstance(data.get("quizzes"), dict) else {}
+    exercises = data.get("exercises", {}) if isinstance(data.get("exercises"), dict) else {}
+    progress = Progress(lessons_read=[x for x in lessons if isinstance(x, str)] if isinstance(lessons, list) else [],
+                        quizzes={k: q for k, q in ((k, _quiz(v)) for k, v in quizzes.items()) if q},
+                        exercises={k: e for k, e in ((k, _exercise(v)) for k, v in exercises.items()) if e})
+    dropped = [f"quiz {k}" for k in quizzes if k not in progress.quizzes] + \
+              [f"exercise {k}" for k in exercises if k not in progress.exercises]
+    if dropped or not isinstance(lessons, list):
+        progress.problem = (f"your progress file could not be read in full ({', '.join(dropped) or 'lessons_read'}); "
+                            f"{_set_aside(file)} What could be read is kept; `learnnn check NAME` fills in the rest.")
+    return progress
+
+
+def _set_aside(file):
+    kept = file.with_name(f"progress.corrupt-{time.strftime('%Y%m%d-%H%M%S')}.json")
+    os.replace(file, kept)
+    return f"it was moved to {kept.name}."
 
 
 def save(workspace, progress):

@@ -239,8 +239,12 @@ class Sandbox:
         if error.get("refused"):
             return LearnerRaised(message, kind="Refused", where=where)
         if kind == "NotImplementedError":
-            return LearnerRaised(f"{name} is not implemented yet: it still raises NotImplementedError. "
-                                 f"Write its body in {module}.py.", kind=kind, where=where)
+            # The stubs raise NotImplementedError("<function>"), so name that one: it may be in an earlier module.
+            func = message if message.isidentifier() else name
+            file = where.split(",")[0] if where else f"{module}.py"
+            via = f" ({name} calls it)" if func != name else ""
+            return LearnerRaised(f"{func} is not implemented yet{via}: it still raises NotImplementedError. "
+                                 f"Write its body in {file}.", kind=kind, where=where)
         if kind == "MissingFunction":
             return LearnerRaised(f"{message}: keep the function name and signature from the stub.", kind=kind)
         if kind == "BadReturn":

@@ -8,6 +8,7 @@ cbreak mode; from a pipe they are read as they come, and its end quits.
 
 This module decides what happens; the CLI draws each :class:`Screen`.
 """
+import contextlib
 import hashlib
 import os
 import select
@@ -66,11 +67,13 @@ def following_exercise(course, state, current):
 class Session:
     """The exercise being watched, and what each key does to it."""
 
-    def __init__(self, *, course, ws, exercise, auto_advance=False):
+    def __init__(self, *, course, ws, exercise, auto_advance=False, on_check=None):
         self.course, self.ws, self.auto_advance = course, ws, auto_advance
+        self.on_check = on_check  # called with the exercise's name as a check starts (checks can take a while)
         self.exercise = course.exercise(exercise)
         self.result = None
         self.plot = None
+        self.seen = ()  # the watched files' signature as the last check began
 
     def files(self):
         """The files whose saving triggers a check: the exercise's, and the learner's earlier
@@ -93,7 +96,11 @@ class Session:
 
     def check(self):
         notes = []
-        result = run_check(course=self.course, source_dir=self.ws.root, exercise=self.exercise.name)
+        if self.on_check:
+            self.on_check(self.exercise.name)
+        self.seen = signature(self.files())  # a save during the check is then noticed after it
+        with _passing_on_ctrl_c():
+            result = run_check(course=self.course, source_dir=self.ws.root, exercise=self.exercise.name)
         state = self._state(notes)
         state.record_check(result)
         progress.save(self.ws, state)
@@ -136,6 +143,27 @@ class Session:
         rows = [(e.name, e.title, bool(state.exercises.get(e.name, {}).get("passed")), e.name == self.exercise.name)
                 for e in self.course.exercises.values()]
         return self.screen(state, listing=rows, notes=notes)
+
+
+@contextlib.contextmanager
+def _passing_on_ctrl_c():
+    """pytest turns a Ctrl-C during a check into a result; make it stop watch all the same."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed = []
+
+    def interrupt(*_):
+        pressed.append(True)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 # ---------------------------------------------------------------- noticing saves
@@ -198,15 +226,19 @@ class FileWatcher:
         self._scheduled = {}
         self.mode = "file events"
 
-    def watch(self, paths):
-        self.paths = [Path(p) for p in paths]
+    def watch(self, paths, seen=None):
+        """Watch ``paths`` from now on, as they were when their ``signature`` was ``seen`` (default: now)."""
+        paths = [Path(p) for p in paths]
+        if paths == self.paths and seen is None:
+            return
+        self.paths = paths
         if self._observer is not None:
             for folder in {p.parent for p in self.paths} - set(self._scheduled):
                 try:
                     self._scheduled[folder] = self._observer.schedule(self._handler, str(folder), recursive=False)
                 except Exception:
                     pass  # polling covers this folder
-        self._last = signature(self.paths)
+        self._last = signature(self.paths) if seen is None else seen
 
     def changed(self):
         """True when a watched file changed; waits for a save in progress to settle first."""
@@ -255,11 +287,11 @@ class Keys:
     a reading thread for streams without a file descriptor. ``read()`` returns "" at the end."""
 
     def __init__(self, stream):
-        self.stream, self.tty, self._saved, self._old_handlers = stream, False, None, {}
+        self.stream, self.tty, self._saved, self._old_handlers, self._own_fd = stream, False, None, {}, False
         try:
             self.fd = stream.fileno()
         except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
-            self.fd = self._thread_pipe()
+            self.fd, self._own_fd = self._thread_pipe(), True
             return
         self.tty = os.isatty(self.fd)
 
@@ -289,7 +321,7 @@ class Keys:
             tty.setcbreak(self.fd)  # keys arrive one by one, unechoed; Ctrl-C still interrupts
             if threading.current_thread() is threading.main_thread():
                 for sig in (signal.SIGTERM, signal.SIGHUP):  # restore the terminal when killed too
-                    self._old_handlers[sig] = signal.signal(sig, lambda *_: sys.exit(128 + sig))
+                    self._old_handlers[sig] = signal.signal(sig, lambda number, _: sys.exit(128 + number))
         return self
 
     def __exit__(self, *exc):
@@ -299,6 +331,9 @@ class Keys:
             self._saved = None
         for sig, handler in self._old_handlers.items():
             signal.signal(sig, handler)
+        if self._own_fd:
+            os.close(self.fd)
+            self._own_fd = False
 
     def read(self):
         try:
@@ -312,9 +347,12 @@ class Keys:
 
 
 def run(*, session, watcher, keys, show, poll=POLL_SECONDS):
-    """Check now, then again on every save, and act on keys until `q`, the end of input or Ctrl-C."""
+    """Check now, then again on every save, and act on keys until `q` or the end of input.
+
+    Returns why it stopped; Ctrl-C raises KeyboardInterrupt as usual.
+    """
     show(session.check())
-    watcher.watch(session.files())
+    watcher.watch(session.files(), seen=session.seen)
     while True:
         fds = [fd for fd in (keys.fd if keys else None, watcher.fd) if fd is not None]
         try:
@@ -332,7 +370,7 @@ def run(*, session, watcher, keys, show, poll=POLL_SECONDS):
                 if action:
                     show({"hint": session.hint, "next": session.next, "list": session.listing,
                           "recheck": session.check}[action]())
-                    watcher.watch(session.files())
+                    watcher.watch(session.files(), seen=session.seen)
         if watcher.changed():
             show(session.check())
-            watcher.watch(session.files())
+            watcher.watch(session.files(), seen=session.seen)

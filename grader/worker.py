@@ -59,14 +59,20 @@ def encode(value, blobs, *, functions_ok=False, depth=0):
         return {"__fn__": value.name}
     if functions_ok and isinstance(value, Rng):
         return {"__rng__": value.seed}
+    if isinstance(value, Generated):
+        return {"__generator__": [encode(v, blobs, depth=depth + 1) for v in value]}
     if isinstance(value, (types.GeneratorType, range, map, filter, zip)):
-        items = []
-        for item in value:
-            items.append(item)
-            if len(items) > MAX_ITEMS:
-                raise WireError(f"it yields more than {MAX_ITEMS} items")
-        return {"__generator__": [encode(v, blobs, depth=depth + 1) for v in items]}
+        return {"__generator__": [encode(v, blobs, depth=depth + 1) for v in _drain(value)]}
     raise WireError(f"it is a {type(value).__name__}, which is not numbers, arrays, lists, tuples or dicts")
+
+
+def _drain(iterable):
+    items = []
+    for item in iterable:
+        items.append(item)
+        if len(items) > MAX_ITEMS:
+            raise WireError(f"it yields more than {MAX_ITEMS} items")
+    return items
 
 
 class Named:
@@ -328,12 +334,15 @@ def serve(proto_in, proto_out):
             for name, readonly in header.get("readonly", {}).items():
                 if readonly and isinstance(bound.get(name), np.ndarray):
                     bound[name].flags.writeable = False
-            before = copy.deepcopy(bound)
+            # A random generator argument is meant to advance; everything else must stay as it was.
+            before = {k: copy.deepcopy(v) for k, v in bound.items() if not isinstance(v, np.random.Generator)}
             phase = "call"
             send({"phase": "call"})
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 value = func(*args, **kwargs)
+                if isinstance(value, types.GeneratorType):
+                    value = Generated(_drain(value))  # its errors are the learner's, raised in this phase
                 phase = "return"
                 out = []
                 encoded = encode(value, out)

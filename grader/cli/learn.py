@@ -7,6 +7,7 @@ import click
 from .. import progress, render, workspace
 from ..check import run_check
 from ..manifest import LearnnnError
+from ..plots import save_training_plot
 from . import app, echo, load_course, open_workspace, workspace_option
 
 
@@ -106,10 +107,13 @@ def check(exercise, workspace_dir, as_json, show_all):
     result = run_check(course=course, source_dir=ws.root, exercise=chosen.name)
     state.record_check(result)
     progress.save(ws, state)
+    plot = save_training_plot(ws, result)
     if as_json:
         echo(json.dumps(result.to_json(), indent=2))
     else:
         echo(render.check_result(result, show_all=show_all))
+        if plot:
+            echo(f"\nYour loss and accuracy curves: {plot}")
         if result.passed:
             following = next_step(course, state)
             echo(f"\nNext: learnnn next" if following else "\nThat was the last exercise!")

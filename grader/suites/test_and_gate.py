@@ -1,0 +1,172 @@
+"""Hidden suite: and_gate.
+
+train_neuron's random draws are the learner's choice, so nothing here compares
+weights with the reference: the neuron must classify every row of the truth
+table it was given, the losses must fall, and the same seed must give the
+same result.
+"""
+import numpy as np
+import pytest
+
+from learnnn.feedback import expect_finite, expect_scalar, expect_shape, expect_unchanged, fail, fmt
+
+X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+TABLES = {"AND": np.array([0.0, 0.0, 0.0, 1.0]),
+          "OR": np.array([0.0, 1.0, 1.0, 1.0]),
+          "NAND": np.array([1.0, 1.0, 1.0, 0.0])}
+SHORT = 2000  # epochs: plenty for a linearly separable table at lr=0.5, and 5x faster than the default
+
+
+def _sigmoid(z):
+    return np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=float)))
+
+
+def unpack(got, call, epochs, n_features=2):
+    """(w, b, losses) as (array, float, array), or a failure that says what is off."""
+    if got is None:
+        fail(f"{call} returned None: did you forget the `return` statement?")
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        what = f"a {type(got).__name__} of length {len(got)}" if isinstance(got, (tuple, list)) else \
+            f"a {type(got).__name__}"
+        fail(f"{call} returned {what}; it should return the tuple (w, b, losses)")
+    w, b, losses = got
+    w = expect_shape(w, (n_features,), f"the w returned by {call}", "one weight per input feature").astype(float)
+    expect_finite(w, f"the w returned by {call}", hint="Training diverged or divided by zero.")
+    if isinstance(b, np.ndarray) and b.ndim > 0:
+        fail(f"the b returned by {call} is an array of shape {b.shape}; return it as a single float: float(b)")
+    b = expect_scalar(b, f"the b returned by {call}")
+    if not np.isfinite(b):
+        fail(f"the b returned by {call} is {b}: training diverged or divided by zero")
+    if isinstance(losses, dict) or losses is None:
+        fail(f"the losses returned by {call} should be a list of numbers, one per epoch, not {fmt(losses)[:60]}")
+    losses = expect_shape(losses, (epochs,), f"the losses list returned by {call}",
+                          f"one mean loss per epoch for epochs={epochs}").astype(float)
+    expect_finite(losses, f"the losses returned by {call}", input_name="epoch",
+                  hint="Clip p into [eps, 1 - eps] before taking the log.")
+    return w, b, losses
+
+
+def expect_truth_table(w, b, y, name, call, losses=None):
+    z = X @ w + b
+    wrong = [i for i in range(4) if (z[i] > 0) != (y[i] == 1)]
+    if not wrong:
+        return
+    i = wrong[0]
+    p = float(_sigmoid(z[i]))
+    message = (f"after {call} the neuron gets {4 - len(wrong)} of 4 rows of the {name} truth table right: for the "
+               f"input {X[i].astype(int).tolist()} it outputs p = {p:.3g}, but the target is {int(y[i])}. ")
+    if losses is not None and losses[-1] > losses[0]:
+        fail(message + f"The loss rose from {losses[0]:.4g} to {losses[-1]:.4g}: are you adding the gradient "
+             "instead of subtracting it? The update is w = w - lr * dw, b = b - lr * db.")
+    fail(message + "It must learn from the X and y it is given, so any linearly separable table works, not only "
+         "AND: start from small random weights, compute p = sigmoid(X @ w + b), and step against the gradient "
+         "w -= lr * X.T @ (p - y) / n, b -= lr * mean(p - y) in every epoch.")
+
+
+def expect_falling(losses, call, strict=True):
+    if losses[-1] > losses[0]:
+        fail(f"the loss rose during {call}: from {losses[0]:.4g} at the first epoch to {losses[-1]:.4g} at the "
+             "last. Are you adding the gradient instead of subtracting it? The update is w = w - lr * dw.")
+    if losses[-1] == losses[0]:
+        fail(f"the loss stayed at {losses[0]:.4g} during {call}: are w and b updated in every epoch, "
+             "w = w - lr * dw and b = b - lr * db, and is every epoch's loss computed with the current w and b?")
+    if not strict:
+        return
+    rises = np.flatnonzero(np.diff(losses) > 1e-7 * np.maximum(1.0, np.abs(losses[:-1])))
+    if len(rises):
+        e = int(rises[0]) + 1
+        fail(f"the loss went up during {call}, from {losses[e - 1]:.6g} to {losses[e]:.6g} at epoch {e + 1}; "
+             "full-batch gradient descent with a learning rate this small on this convex loss never goes uphill. "
+             "Is the gradient averaged over the samples (X.T @ (p - y) / n), and is every epoch's "
+             "loss computed with the current w and b?")
+    if losses[-1] > 0.5 * losses[0]:
+        fail(f"the loss hardly fell during {call}: from {losses[0]:.4g} to {losses[-1]:.4g}. "
+             "Do you update w and b every epoch (w = w - lr * dw), with the learning rate lr you were given?")
+
+
+def test_learns_and_with_the_defaults(learner, record_artifact):
+    got = learner.train_neuron(X, TABLES["AND"])
+    w, b, losses = unpack(got, "train_neuron(X, y) with the defaults", 10000)
+    record_artifact("history", {"loss": losses})
+    expect_truth_table(w, b, TABLES["AND"], "AND", "train_neuron(X, y_and) with the defaults", losses)
+    if losses[-1] > 0.1:
+        fail(f"after 10000 epochs the mean loss is still {losses[-1]:.3g} (it should be well below 0.1): "
+             "is lr used, and are w and b updated every epoch?")
+
+
+@pytest.mark.parametrize("name", ["OR", "NAND"])
+def test_learns_other_truth_tables(learner, name):
+    call = f"train_neuron(X, y_{name.lower()}, epochs={SHORT})"
+    w, b, losses = unpack(learner.train_neuron(X, TABLES[name], epochs=SHORT), call, SHORT)
+    expect_truth_table(w, b, TABLES[name], name, call, losses)
+
+
+def test_rows_in_another_order(learner):
+    order = [3, 1, 0, 2]
+    call = f"train_neuron(X, y) for the AND table with its rows shuffled, epochs={SHORT}"
+    w, b, losses = unpack(learner.train_neuron(X[order], TABLES["AND"][order], epochs=SHORT), call, SHORT)
+    expect_truth_table(w, b, TABLES["AND"], "AND", call, losses)
+
+
+def test_shapes_and_types(learner):
+    got = learner.train_neuron(X, TABLES["AND"], epochs=50)
+    w, b, losses = unpack(got, "train_neuron(X, y, epochs=50)", 50)
+    if isinstance(got[2], np.ndarray) and got[2].ndim != 1:
+        fail(f"losses should be a list of floats, one per epoch, not an array of shape {got[2].shape}")
+    if np.asarray(got[0]).dtype != np.float64:
+        fail(f"w has dtype {np.asarray(got[0]).dtype}; return float64 weights")
+    if np.any(losses < 0):
+        fail(f"a loss of {losses.min():.4g} is negative: the mean binary cross-entropy is never below 0. "
+             "Check the minus sign in -mean(y * log(p) + (1 - y) * log(1 - p)).")
+
+
+@pytest.mark.parametrize("epochs", [1, 37])
+def test_one_loss_per_epoch(learner, epochs):
+    unpack(learner.train_neuron(X, TABLES["OR"], epochs=epochs), f"train_neuron(X, y, epochs={epochs})", epochs)
+
+
+@pytest.mark.parametrize("name", ["AND", "NAND"])
+def test_losses_fall(learner, name):
+    call = f"train_neuron(X, y_{name.lower()}, epochs=500)"
+    _, _, losses = unpack(learner.train_neuron(X, TABLES[name], epochs=500), call, 500)
+    expect_falling(losses, call)
+
+
+def test_uses_the_learning_rate(learner):
+    call = "train_neuron(X, y_and, epochs=200, lr={})"
+    _, _, slow = unpack(learner.train_neuron(X, TABLES["AND"], epochs=200, lr=0.05), call.format(0.05), 200)
+    _, _, fast = unpack(learner.train_neuron(X, TABLES["AND"], epochs=200, lr=2.0), call.format(2.0), 200)
+    expect_falling(slow, call.format(0.05), strict=False)
+    expect_falling(fast, call.format(2.0), strict=False)
+    if not fast[-1] < slow[-1]:
+        fail(f"with lr=2.0 the loss after 200 epochs is {fast[-1]:.4g}, with lr=0.05 it is {slow[-1]:.4g}: "
+             "a larger learning rate should take larger steps here. Use the lr argument in the update, "
+             "w = w - lr * dw, instead of a fixed number.")
+
+
+def test_same_seed_same_result(learner):
+    call = "train_neuron(X, y_and, epochs=100, seed=7)"
+    first = unpack(learner.train_neuron(X, TABLES["AND"], epochs=100, seed=7), call, 100)
+    second = unpack(learner.train_neuron(X, TABLES["AND"], epochs=100, seed=7), call, 100)
+    for name, a, b in zip(("w", "b", "losses"), first, second):
+        if not np.array_equal(a, b):
+            fail(f"calling {call} twice gave two different {name}: {fmt(np.asarray(a))} and {fmt(np.asarray(b))}. "
+                 "Draw the starting weights from rng = np.random.default_rng(seed), not from np.random directly.")
+
+
+def test_leaves_inputs_unchanged(learner):
+    learner.train_neuron(X.copy(), TABLES["AND"].copy(), epochs=20)
+    expect_unchanged(learner.last, "train_neuron(X, y)")
+
+
+def test_accepts_read_only_inputs(learner):
+    call = f"train_neuron(X, y_or, epochs={SHORT}) with read-only X and y"
+    w, b, losses = unpack(learner.train_neuron(X, TABLES["OR"], epochs=SHORT, readonly=["X", "y"]), call, SHORT)
+    expect_truth_table(w, b, TABLES["OR"], "OR", call, losses)
+
+
+def test_accepts_int_lists(learner):
+    call = f"train_neuron(X, y, epochs={SHORT}) with X and y as lists of ints"
+    got = learner.train_neuron(X.astype(int).tolist(), TABLES["NAND"].astype(int).tolist(), epochs=SHORT)
+    w, b, losses = unpack(got, call, SHORT)
+    expect_truth_table(w, b, TABLES["NAND"], "NAND", call, losses)
