@@ -13,10 +13,13 @@ from . import app, echo, load_course, open_workspace, workspace_option
 
 @app.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
-def init(directory):
+@workspace_option
+def init(directory, workspace_dir):
     """Make a workspace in DIRECTORY (default: here) with every exercise's starting file."""
     course = load_course()
-    report = workspace.init(course, directory or Path.cwd())
+    if directory and workspace_dir and directory.resolve() != workspace_dir.resolve():
+        raise LearnnnError(f"two folders given ({directory} and --workspace {workspace_dir}): give one")
+    report = workspace.init(course, directory or workspace_dir or Path.cwd())
     echo(f"Workspace ready in {report.root}")
     if report.created:
         echo(f"  created {len(report.created)} exercise files: {', '.join(report.created)}")
