@@ -57,7 +57,8 @@ def sandbox_spec(exercise, source_dir):
             files[name] = references.data_dir("solutions") / f"{name}.py"
     files[exercise.name] = source_dir / exercise.filename
     return SandboxSpec(files=files, time_limit=exercise.time_limit, memory_mb=exercise.memory_mb,
-                       deny_read=[PACKAGE, source_dir.resolve()], refused_imports=list(REFUSED_IMPORTS))
+                       deny_read=[PACKAGE, references.data_dir("solutions"), source_dir.resolve()],
+                       refused_imports=list(REFUSED_IMPORTS))
 
 
 class LearnnnPlugin:

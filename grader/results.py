@@ -1,4 +1,5 @@
 """Plain results: what a check and a graded submission produce."""
+import dataclasses
 from dataclasses import asdict, dataclass, field
 
 
@@ -44,3 +45,86 @@ class CheckResult:
 
     def as_dict(self):
         return asdict(self)
+
+
+# ---------------------------------------------------------------- bulk grading
+
+
+@dataclass
+class ExerciseGrade:
+    score: float
+    max: float
+    status: str  # passed, failed, missing, stopped (time budget used up), error (the suite could not run)
+    tests: list = field(default_factory=list)  # {"name", "passed", "message"}
+    error: str = ""
+    seconds: float = 0.0
+
+    @property
+    def passed(self):
+        return self.status == "passed"
+
+    def to_json(self):
+        return {"score": self.score, "max": self.max, "passed": self.passed, "status": self.status,
+                "tests": self.tests, **({"error": self.error} if self.error else {})}
+
+
+@dataclass
+class QuizGrade:
+    score: int
+    max: int
+    status: str  # graded or missing
+    questions: list = field(default_factory=list)  # {"id", "correct", "problem"?}
+    problems: list = field(default_factory=list)
+
+    def to_json(self):
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class SubmissionResult:
+    id: str
+    status: str
+    exercises: dict  # name -> ExerciseGrade, in course order
+    quizzes: dict = field(default_factory=dict)  # lesson id -> QuizGrade
+    note: str = ""
+    ignored: list = field(default_factory=list)
+    seconds: float = 0.0  # wall time; kept out of grades.json, which must not change between runs
+    cached: bool = False
+
+    @property
+    def total(self):
+        return _num(sum(e.score for e in self.exercises.values()) + sum(q.score for q in self.quizzes.values()))
+
+    @property
+    def max(self):
+        return _num(sum(e.max for e in self.exercises.values()) + sum(q.max for q in self.quizzes.values()))
+
+    def to_json(self):
+        return {"id": self.id, "status": self.status, "total": self.total, "max": self.max,
+                "exercises": {n: e.to_json() for n, e in self.exercises.items()},
+                "quizzes": {n: q.to_json() for n, q in self.quizzes.items()},
+                "note": self.note, "ignored": self.ignored}
+
+    def to_cache(self):
+        return {**self.to_json(), "seconds": self.seconds,
+                "exercise_seconds": {n: e.seconds for n, e in self.exercises.items()}}
+
+    @classmethod
+    def from_cache(cls, data):
+        timing = data.get("exercise_seconds", {})
+        exercises = {n: ExerciseGrade(e["score"], e["max"], e["status"], e["tests"], e.get("error", ""),
+                                      timing.get(n, 0.0)) for n, e in data["exercises"].items()}
+        quiz_grades = {n: QuizGrade(**q) for n, q in data["quizzes"].items()}
+        return cls(data["id"], data["status"], exercises, quiz_grades, data["note"], data["ignored"],
+                   data.get("seconds", 0.0), cached=True)
+
+    def labelled(self, submission):
+        """This result (graded from the content) as the given submission's row."""
+        out = dataclasses.replace(self, id=submission.id, ignored=list(submission.ignored))
+        if submission.problem:
+            out.status, out.note = "rejected", submission.problem
+        return out
+
+
+def _num(x):
+    return int(x) if float(x).is_integer() else round(float(x), 3)

@@ -83,6 +83,9 @@ class Sandbox:
                "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg",
                "HOME": str(self.folder), "MPLCONFIGDIR": str(self.folder), "TMPDIR": str(self.folder)}
         env.update({k: os.environ[k] for k in PASS_THROUGH_ENV if k in os.environ})
+        # Our own handle on the output file: learner code may replace the path (with a FIFO, say), not this.
+        (self.folder / "output.txt").touch()
+        self._output = open(self.folder / "output.txt", "rb")
         with open(self.folder / "startup.txt", "wb") as err:
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", str(WORKER)], cwd=self.folder, env=env,
@@ -110,6 +113,7 @@ class Sandbox:
             self.proc.wait()
             self.proc = None
         if self.folder is not None:
+            self._output.close()
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
 
@@ -162,12 +166,11 @@ class Sandbox:
 
     def printed(self, limit=1500):
         """What learner code printed since the last time this was asked."""
-        if self.folder is None or not (self.folder / "output.txt").exists():
+        if self.folder is None:
             return ""
-        with open(self.folder / "output.txt", "rb") as f:
-            f.seek(self._printed_at)
-            data = f.read()
-        self._printed_at += len(data)
+        self._output.seek(self._printed_at)
+        data = self._output.read(64 * 1024)
+        self._printed_at = max(self._printed_at + len(data), os.fstat(self._output.fileno()).st_size)
         text = data.decode(errors="replace")
         return text if len(text) <= limit else text[:limit] + f"\n... ({len(text) - limit} more characters)"
 

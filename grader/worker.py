@@ -203,6 +203,7 @@ def _audit(root, deny_read, refused_imports):
     """PEP 578 audit hook: no processes, sockets or signals; writes stay in root."""
     root = os.path.realpath(root) + os.sep
     deny_read = tuple(os.path.realpath(p) + os.sep for p in deny_read)
+    banned_links = {"os.symlink", "os.link"}  # a link could point a path inside the folder at one outside
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
     banned_prefixes = ("subprocess.", "os.exec", "os.spawn", "os.posix_spawn", "socket.", "ctypes.", "pty.", "winreg.")
     banned = {"os.system", "os.fork", "os.forkpty", "os.kill", "os.killpg", "os.putenv", "os.unsetenv", "sys.remote_exec",
@@ -210,11 +211,17 @@ def _audit(root, deny_read, refused_imports):
     path_events = {"os.remove", "os.rmdir", "os.mkdir", "os.rename", "os.symlink", "os.link", "os.chmod",
                    "os.chown", "os.truncate", "os.utime", "shutil.rmtree", "shutil.move", "shutil.copyfile"}
 
+    realpath = os.path.realpath  # bound now: learner code may replace os.path.realpath later
+    for module in (os, sys.modules.get("posix")):
+        for name in ("mkfifo", "mknod"):  # they raise no audit event, so they can't be confined
+            if module is not None and hasattr(module, name):
+                delattr(module, name)
+
     def inside(path, prefix):
-        return (os.path.realpath(path) + os.sep).startswith(prefix)
+        return (realpath(path) + os.sep).startswith(prefix)
 
     def hook(event, args):
-        if event in banned or event.startswith(banned_prefixes):
+        if event in banned or event in banned_links or event.startswith(banned_prefixes):
             raise PermissionError(f"learnnn's sandbox does not allow {event}")
         if event == "open":
             path, mode, flags = args
@@ -224,7 +231,7 @@ def _audit(root, deny_read, refused_imports):
             writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or bool((flags or 0) & write_flags)
             if writing and not inside(path, root) and path != os.devnull:
                 raise PermissionError(f"learnnn's sandbox does not allow writing {path}")
-            real = os.path.realpath(path) + os.sep
+            real = realpath(path) + os.sep
             if real.startswith(deny_read) or (real.startswith("/proc/") and not real.startswith(("/proc/self/", f"/proc/{os.getpid()}/"))):
                 raise PermissionError(f"learnnn's sandbox does not allow reading {path}")
         elif event in path_events:
@@ -362,7 +369,25 @@ def serve(proto_in, proto_out):
                                           "where": _where(exc), "refused": isinstance(exc, Refused)}})
 
 
+def _watch_parent():
+    """Exit (and remove our folder) if the grader that started us dies: nobody else would stop us."""
+    import shutil
+    import threading
+    import time
+
+    parent, folder = os.getppid(), os.getcwd()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        shutil.rmtree(folder, ignore_errors=True)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main():
+    _watch_parent()
     # The protocol keeps private copies of stdin/stdout; what learner code prints goes to output.txt.
     proto_in = os.fdopen(os.dup(0), "rb", buffering=0)
     proto_out = os.fdopen(os.dup(1), "wb")

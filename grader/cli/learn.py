@@ -72,7 +72,7 @@ def next_command(workspace_dir):
         return
     if step.kind == "lesson":
         show_lesson(course, ws, state, course.lesson(step.id))
-        echo(render.bold(f"\nWhen you have read this, run: learnnn next"))
+        echo(render.bold("\nWhen you have read this, run: learnnn next"))
     elif step.kind == "quiz":
         echo(f"Next: the quiz on lesson {step.id}.\n\n    learnnn quiz {step.id}\n")
     else:
@@ -119,7 +119,7 @@ def check(exercise, workspace_dir, as_json, show_all):
             echo(f"\nYour loss and accuracy curves: {plot}")
         if result.passed:
             following = next_step(course, state)
-            echo(f"\nNext: learnnn next" if following else "\nThat was the last exercise!")
+            echo("\nNext: learnnn next" if following else "\nThat was the last exercise!")
         else:
             echo(f"\nFix the first failure, then run `learnnn check {chosen.name}` again. "
                  f"Stuck? `learnnn hint {chosen.name}`")

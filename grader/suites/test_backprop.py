@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from learnnn import reference as references
-from learnnn.feedback import as_array, expect_close, expect_float, expect_unchanged, fail, fmt
+from learnnn.feedback import as_array, expect_float, expect_unchanged, fail, fmt
 from learnnn.sandbox import LearnerRaised
 from learnnn.worker import Named
 

@@ -1,6 +1,5 @@
 """Hidden suite: layers (init_params, dense_forward, mlp_forward)."""
 import numpy as np
-import pytest
 
 from learnnn.feedback import (as_array, expect_close, expect_float, expect_shape, expect_unchanged, fail,
                               fmt)
@@ -207,7 +206,7 @@ def _std_mistakes(n_in, n_out, gain, first_n_in=None):
         f"sqrt({gain}) / n_in": np.sqrt(gain) / n_in,
     }
     if first_n_in is not None and first_n_in != n_in:
-        named = {f"layer_sizes[0] as n_in for every layer: use each layer's own number of inputs": np.sqrt(gain / first_n_in),
+        named = {"layer_sizes[0] as n_in for every layer: use each layer's own number of inputs": np.sqrt(gain / first_n_in),
                  **named}
     return named
 

@@ -1,0 +1,130 @@
+"""The class report: matplotlib charts (Agg, no display needed) and an index page in Markdown and HTML."""
+import collections
+import html
+import io
+import statistics
+
+from .gradebook import atomic_write
+
+GRADED = ("graded", "incomplete", "stopped")  # rows whose code was actually run
+TOP = 15
+
+
+def _pct(part, whole):
+    return 100.0 * part / whole if whole else 0.0
+
+
+def summarise(results, course):
+    """The numbers behind the charts, as plain data."""
+    graded = [r for r in results if r.status in GRADED]
+    percent = [_pct(r.total, r.max) for r in graded]
+    exercises = {}
+    tests = collections.Counter()
+    attempts = collections.Counter()
+    for name in course.exercises:
+        present = [r.exercises[name] for r in graded if r.exercises[name].status != "missing"]
+        exercises[name] = {"submitted": len(present), "passed": _pct(sum(e.passed for e in present), len(present)),
+                           "mean": _pct(sum(e.score for e in present), sum(e.max for e in present))}
+        for grade in present:
+            for t in grade.tests:
+                attempts[(name, t["name"])] += 1
+                tests[(name, t["name"])] += not t["passed"]
+    failing = sorted(((_pct(tests[k], attempts[k]), *k) for k in attempts if tests[k]), key=lambda x: (-x[0], x[1:]))
+    quiz_means = {}
+    for r in results:
+        for quiz_id, grade in r.quizzes.items():
+            if grade.status == "graded":
+                quiz_means.setdefault(quiz_id, []).append(_pct(grade.score, grade.max))
+    return {"count": len(results), "statuses": collections.Counter(r.status for r in results),
+            "percent": percent, "mean": statistics.fmean(percent) if percent else 0.0,
+            "median": statistics.median(percent) if percent else 0.0, "exercises": exercises,
+            "failing": failing[:TOP], "quizzes": {q: statistics.fmean(v) for q, v in quiz_means.items()},
+            "slowest": sorted(((r.seconds, r.id) for r in graded), reverse=True)[:10]}
+
+
+def _png(path, draw, size=(7, 4)):
+    from matplotlib.figure import Figure  # a bare Figure renders with Agg: no pyplot state, no display
+
+    fig = Figure(figsize=size, layout="constrained")
+    draw(fig.subplots())
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    atomic_write(path, buf.getvalue())
+
+
+def write(folder, results, course):
+    """Charts and index.md / index.html in ``folder``; returns the HTML page's path."""
+    s = summarise(results, course)
+
+    def scores(ax):
+        ax.hist(s["percent"], bins=[i * 10 for i in range(11)], color="#4c72b0", edgecolor="white")
+        ax.set(xlabel="total score (% of the maximum)", ylabel="submissions", xlim=(0, 100),
+               title=f"Scores of {len(s['percent'])} graded submissions")
+
+    def exercises(ax):
+        names = list(s["exercises"])
+        x = range(len(names))
+        ax.bar([i - 0.2 for i in x], [s["exercises"][n]["passed"] for n in names], 0.4, label="passed every test")
+        ax.bar([i + 0.2 for i in x], [s["exercises"][n]["mean"] for n in names], 0.4, label="mean points")
+        ax.set_xticks(list(x), names, rotation=30, ha="right")
+        ax.set(ylabel="% of submissions that had the file", ylim=(0, 118), yticks=range(0, 101, 20), title="Exercises")
+        ax.legend(loc="upper center", ncol=2, fontsize="small")
+
+    def failing(ax):
+        rows = list(reversed(s["failing"]))
+        ax.barh(range(len(rows)), [r[0] for r in rows], color="#c44e52")
+        ax.set_yticks(range(len(rows)), [f"{r[1]}: {r[2]}" for r in rows], fontsize=8)
+        ax.set(xlabel="% of submissions failing it", xlim=(0, 100), title="Tests failed most often")
+
+    def slowest(ax):
+        rows = list(reversed(s["slowest"]))
+        ax.barh(range(len(rows)), [r[0] for r in rows], color="#8172b3")
+        ax.set_yticks(range(len(rows)), [r[1] for r in rows], fontsize=8)
+        ax.set(xlabel="seconds to grade", title="Slowest submissions")
+
+    charts = [("scores.png", "Score distribution", scores, (7, 4)),
+              ("exercises.png", "Pass rate per exercise", exercises, (7, 4)),
+              ("failing-tests.png", "Tests most learners fail", failing, (8, 1.5 + 0.3 * len(s["failing"]))),
+              ("slowest.png", "Slowest submissions", slowest, (7, 1.5 + 0.3 * len(s["slowest"])))]
+    for name, _, draw, size in charts:
+        _png(folder / name, draw, size)
+    atomic_write(folder / "index.md", _markdown(s, charts))
+    atomic_write(folder / "index.html", _html(s, charts))
+    return folder / "index.html"
+
+
+def _tables(s):
+    """(title, header, rows) shared by both pages."""
+    statuses = ", ".join(f"{n} {k}" for k, n in sorted(s["statuses"].items()))
+    return [
+        ("Class", ["submissions", "statuses", "mean score", "median score"],
+         [[s["count"], statuses, f"{s['mean']:.1f}%", f"{s['median']:.1f}%"]]),
+        ("Exercises", ["exercise", "submitted", "passed every test", "mean points"],
+         [[n, e["submitted"], f"{e['passed']:.0f}%", f"{e['mean']:.0f}%"] for n, e in s["exercises"].items()]),
+        ("Tests failed most often", ["exercise", "test", "failed by"],
+         [[ex, test, f"{pct:.0f}%"] for pct, ex, test in s["failing"]]),
+        ("Quizzes", ["quiz", "mean score"], [[q, f"{m:.0f}%"] for q, m in s["quizzes"].items()]),
+        ("Slowest submissions", ["submission", "seconds"], [[i, f"{sec:.1f}"] for sec, i in s["slowest"]]),
+    ]
+
+
+def _markdown(s, charts):
+    lines = ["# Class report", ""]
+    for title, header, rows in _tables(s):
+        lines += [f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows] + [""]
+    lines += [f"![{alt}]({name})" for name, alt, _, _ in charts]
+    return "\n".join(lines) + "\n"
+
+
+def _html(s, charts):
+    e = html.escape
+    parts = ["<!doctype html><meta charset=utf-8><title>Class report</title>",
+             "<style>body{font-family:sans-serif;max-width:60em;margin:auto}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}</style><h1>Class report</h1>"]
+    for title, header, rows in _tables(s):
+        parts.append(f"<h2>{e(title)}</h2><table><tr>{''.join(f'<th>{e(h)}</th>' for h in header)}</tr>")
+        parts += [f"<tr>{''.join(f'<td>{e(str(c))}</td>' for c in row)}</tr>" for row in rows]
+        parts.append("</table>")
+    parts += [f'<h2>{e(alt)}</h2><img src="{name}" alt="{e(alt)}">' for name, alt, _, _ in charts]
+    return "\n".join(parts) + "\n"

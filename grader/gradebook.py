@@ -1,0 +1,164 @@
+"""The gradebook: grades.csv, grades.json and feedback/<id>.md, and the result cache.
+
+Every file is written whole or not at all (a temp file, then os.replace), and
+nothing in them depends on timing, so grading a class twice gives the same bytes.
+"""
+import csv
+import hashlib
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from . import __version__, quiz as quizzes
+from .grading import STATUSES, quiz_lessons
+from .results import SubmissionResult
+from .manifest import PACKAGE, data_dir
+
+UMASK = os.umask(0o022)  # the only way to read the umask is to set it
+os.umask(UMASK)
+
+
+def atomic_write(path, data):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:  # "replace": text a learner's code returned may hold lone surrogates
+            f.write(data.encode("utf-8", "replace") if isinstance(data, str) else data)
+        os.chmod(tmp, 0o666 & ~UMASK)  # mkstemp makes it private; a gradebook is an ordinary file
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def course_fingerprint(course):
+    """A hash of everything that decides a grade: the manifest, suites, solutions, quizzes and the engine."""
+    paths = [Path(course.source), *sorted(PACKAGE.glob("*.py")), *sorted((PACKAGE / "suites").glob("*")),
+             *sorted(data_dir("solutions").glob("*.py")), *(lesson.quiz_path for lesson in quiz_lessons(course))]
+    h = hashlib.sha256(__version__.encode())
+    for path in paths:
+        if path.is_file():
+            h.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+class Cache:
+    """Results by a hash of (submission content, learnnn's version, the course files, the time budget)."""
+
+    def __init__(self, folder, course, budget):
+        self.folder = Path(folder)
+        self.salt = f"{course_fingerprint(course)}\0{budget:g}\0"
+        self.used = set()
+
+    def key(self, submission):
+        key = hashlib.sha256((self.salt + submission.digest).encode()).hexdigest()[:32]
+        self.used.add(key)
+        return key
+
+    def prune(self):
+        """After a complete run: drop results no submission of it needs (older versions, another course)."""
+        for path in self.folder.glob("*.json"):
+            if path.stem not in self.used:
+                path.unlink(missing_ok=True)
+
+    def get(self, key):
+        try:
+            return SubmissionResult.from_cache(json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # absent, or damaged by a crash of something else: grade again
+
+    def put(self, key, result):
+        atomic_write(self.folder / f"{key}.json", json.dumps(result.to_cache()))
+
+
+# ------------------------------------------------------------------ grades
+
+
+def _quiz_ids(course):
+    return [lesson.id for lesson in quiz_lessons(course)]
+
+
+def grades_csv(results, course):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    quiz_ids = _quiz_ids(course)
+    writer.writerow(["id", "status", *course.exercises, *(f"quiz {q}" for q in quiz_ids), "total", "max", "note"])
+    for r in results:
+        writer.writerow([r.id, r.status, *(r.exercises[n].score if n in r.exercises else "" for n in course.exercises),
+                         *(r.quizzes[q].score if q in r.quizzes else "" for q in quiz_ids), r.total, r.max, r.note])
+    return out.getvalue()
+
+
+def grades_json(results):
+    return json.dumps({"submissions": [r.to_json() for r in results]}, indent=2, ensure_ascii=False) + "\n"
+
+
+def _code(name):
+    return "`" + "".join(c if c.isprintable() and c != "`" else "?" for c in str(name)) + "`"
+
+
+def _quote(text):
+    return "\n".join(f"    {line}" for line in str(text).splitlines() or [""])
+
+
+def feedback(result, course, loaded=None):
+    """The learner's page: every failed test's message, quiz mistakes, and what was not graded."""
+    loaded = loaded if loaded is not None else {}
+    lines = [f"# Feedback for {result.id}", "",
+             f"Status: **{result.status}** ({STATUSES.get(result.status, '')}). "
+             f"Total: **{result.total} / {result.max}**.", ""]
+    if result.note:
+        lines += [f"Note: {result.note}", ""]
+    lines += ["| exercise | points | status |", "|---|---|---|"]
+    lines += [f"| {n} | {e.score} / {e.max} | {e.status} |" for n, e in result.exercises.items()]
+    lines += [f"| quiz {q} | {g.score} / {g.max} | {g.status} |" for q, g in result.quizzes.items()]
+    for name, grade in result.exercises.items() if result.status != "rejected" else ():
+        lines += ["", f"## {name}: {grade.score} / {grade.max}", ""]
+        if grade.status == "missing":
+            lines.append(f"`{name}.py` was not in the submission, so none of its tests could pass.")
+            continue
+        if grade.error:
+            lines += ["The hidden tests could not run (not your fault; tell your instructor):", _quote(grade.error)]
+        failed = [t for t in grade.tests if not t["passed"]]
+        lines.append("Every test passed." if not failed and not grade.error else
+                     f"{len(failed)} of {len(grade.tests)} tests failed:")
+        for test in failed:
+            lines += ["", f"- `{test['name']}`", "", _quote(test["message"])]
+    for quiz_id, grade in result.quizzes.items() if result.status != "rejected" else ():
+        lines += ["", f"## Quiz {quiz_id}: {grade.score} / {grade.max}", ""]
+        if grade.status == "missing":
+            lines.append(f"No answer sheet `answers/{quiz_id}.yaml` was in the submission.")
+            continue
+        lines += [f"- {p}" for p in grade.problems]
+        if quiz_id not in loaded:
+            loaded[quiz_id] = quizzes.load(course.lesson(quiz_id))
+        chosen = loaded[quiz_id]
+        for q in grade.questions:
+            if not q["correct"]:
+                why = f" ({q['problem']})" if q.get("problem") else ""
+                lines.append(f"- `{q['id']}`: not right{why}. {chosen.question(q['id']).explanation}")
+        if grade.score == grade.max:
+            lines.append("Every answer is right.")
+    if result.ignored:
+        lines += ["", "## Files not graded", "",
+                  "Only the exercise modules and `answers/<quiz id>.yaml` are graded; these were ignored:", ""]
+        lines += [f"- {_code(name)}" for name in result.ignored]
+    return "\n".join(lines) + "\n"
+
+
+def write(out, results, course):
+    """grades.csv, grades.json and feedback/; stale feedback of submissions no longer there is removed."""
+    out = Path(out)
+    results = sorted(results, key=lambda r: r.id)
+    atomic_write(out / "grades.json", grades_json(results))
+    atomic_write(out / "grades.csv", grades_csv(results, course))
+    folder = out / "feedback"
+    keep, loaded = {f"{r.id}.md" for r in results}, {}
+    for r in results:
+        atomic_write(folder / f"{r.id}.md", feedback(r, course, loaded))
+    for stale in folder.glob("*.md"):
+        if stale.name not in keep:
+            stale.unlink()

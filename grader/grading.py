@@ -1,0 +1,161 @@
+"""Grading one submission: every exercise through the check runner, and its quiz sheets.
+
+`grade_submission` is a plain function of (submission, course) that returns a
+SubmissionResult, so the engine that maps it over a class (classpool.py) can be
+swapped. Learner code only ever runs in the check runner's workers.
+"""
+import dataclasses
+import re
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from . import quiz as quizzes
+from .archives import SHEET_SUFFIXES
+from .processes import kill_workers
+from .results import ExerciseGrade, QuizGrade, SubmissionResult, _num
+
+BUDGET = 10  # an exercise's tests may take this many times its time limit, all together
+STATUSES = {
+    "graded": "every exercise file was there and was graded",
+    "incomplete": "graded, but some exercise files were missing: they score 0",
+    "empty": "no exercise file and no quiz answer sheet was found",
+    "rejected": "the archive was refused as unsafe, too big or unreadable: see the note",
+    "stopped": "grading overran the submission's hard time limit: it scores 0",
+    "error": "learnnn itself failed to grade it; not cached, so a rerun retries it",
+}
+MARKER = "learnnn-time-budget-used-up"
+SCRUB = re.compile(r"/\S*?learnnn-(?:worker|grade)-[^\s'\"]*")  # temp folders make messages differ run to run
+
+
+def quiz_lessons(course):
+    return [lesson for lesson in course.lessons if lesson.quiz_path.is_file()]
+
+
+# ------------------------------------------------------------------ one submission
+
+
+def grade_submission(*, submission, course, budget=BUDGET):
+    """Grade one submission's exercises (each in the check runner's sandbox) and quiz sheets.
+
+    Never raises for anything in the submission. Run one at a time per process:
+    the time budget stops this process's sandbox workers.
+    """
+    started = time.perf_counter()
+    files = {} if submission.problem else submission.files
+    with tempfile.TemporaryDirectory(prefix="learnnn-grade-") as tmp:
+        src = Path(tmp, "src")
+        src.mkdir()
+        for name, data in files.items():
+            if "/" not in name and name.endswith(".py"):
+                (src / name).write_bytes(data)
+        exercises = {e.name: _grade_exercise(course, e, src, budget) for e in course.exercises.values()}
+        graded_quizzes = {lesson.id: _grade_quiz(lesson, files, Path(tmp)) for lesson in quiz_lessons(course)}
+    present = [e for e in exercises.values() if e.status != "missing"]
+    if any(e.status == "error" for e in exercises.values()):
+        status = "error"
+    elif not present and all(q.status == "missing" for q in graded_quizzes.values()):
+        status = "empty"
+    else:
+        status = "incomplete" if len(present) < len(exercises) else "graded"
+    result = SubmissionResult("", status, exercises, graded_quizzes, seconds=time.perf_counter() - started)
+    return result.labelled(submission)
+
+
+def _grade_exercise(course, exercise, src, budget):
+    from .check import run_checks  # deferred: pytest is imported only where grading happens
+
+    module = src / exercise.filename
+    if not module.is_file():
+        return _missing(course, exercise)
+    original = module.read_bytes()
+    started = time.perf_counter()
+    limit = budget * exercise.time_limit
+    reason = []
+
+    def stop():
+        reason.append(f"not run to the end: the tests of {exercise.name} used up their time budget of {limit:g} s "
+                      f"({budget:g} times the {exercise.time_limit:g} s time limit). Look for code that never "
+                      "finishes or is far too slow.")
+        _poison(module)
+        kill_workers()
+
+    timer = threading.Timer(limit, stop)
+    timer.daemon = True
+    timer.start()
+    try:
+        result = run_checks(course=course, source_dir=src, exercises=[exercise.name])[0]
+    finally:
+        timer.cancel()
+        timer.join()
+        module.write_bytes(original)  # later exercises with their own stack import it again
+    stopped = bool(reason) and reason[-1].startswith("not run")
+    tests = []
+    for t in result.tests:
+        message = SCRUB.sub("<sandbox>", t.message)
+        if reason and not t.passed and (MARKER in message or stopped and "it was killed" in message):
+            message = reason[-1]
+        tests.append({"name": t.name, "passed": t.passed, "message": message})
+    status = "error" if result.error else "stopped" if stopped else "passed" if result.passed else "failed"
+    return ExerciseGrade(_num(result.score), _num(result.max_score), status, tests,
+                         SCRUB.sub("<sandbox>", result.error), time.perf_counter() - started)
+
+
+def _poison(module):
+    """Every worker started from now on fails at once, importing this instead of the learner's module."""
+    module.write_text(f"raise ImportError({MARKER!r})\n")
+
+
+_MISSING = {}
+
+
+def _missing(course, exercise):
+    """Every test failed with one message; the maximum comes from running the suite on nothing."""
+    from .check import run_checks
+
+    key = (exercise, exercise.suite.stat().st_mtime_ns if exercise.suite.exists() else 0)
+    if key not in _MISSING:
+        with tempfile.TemporaryDirectory(prefix="learnnn-grade-") as empty:
+            result = run_checks(course=course, source_dir=empty, exercises=[exercise.name])[0]
+        message = f"{exercise.filename} is not in the submission"
+        tests = [{"name": t.name, "passed": False, "message": message} for t in result.tests]
+        _MISSING[key] = ExerciseGrade(0, _num(result.max_score), "error" if result.error else "missing", tests,
+                                      SCRUB.sub("<sandbox>", result.error))
+    return dataclasses.replace(_MISSING[key], tests=list(_MISSING[key].tests))
+
+
+def _grade_quiz(lesson, files, tmp):
+    chosen = quizzes.load(lesson)
+    name = next((f"answers/{lesson.id}{s}" for s in SHEET_SUFFIXES if f"answers/{lesson.id}{s}" in files), None)
+    if name is None:
+        return QuizGrade(0, len(chosen.questions), "missing")
+    sheet = tmp / name
+    sheet.parent.mkdir(exist_ok=True)
+    sheet.write_bytes(files[name])
+    try:
+        answers, problems = quizzes.read_sheet(sheet)
+        if not _small(answers):  # aliases can make a tiny YAML file expand without end when printed
+            answers, problems = {}, [f"the answer sheet {sheet.name} is too large or too deeply nested"]
+    except Exception as exc:  # e.g. RecursionError from absurd nesting: the sheet's fault
+        answers, problems = {}, [f"can't read the answer sheet {sheet.name} ({type(exc).__name__})"]
+    result = quizzes.grade(chosen, answers, problems)
+    questions = [{"id": q.id, "correct": q.correct, **({"problem": q.problem} if q.problem else {})}
+                 for q in result.questions]
+    return QuizGrade(result.score, result.max, "graded", questions, list(result.problems))
+
+
+def _small(data, limit=10_000):
+    stack, seen = [data], 0
+    while stack:
+        item = stack.pop()
+        seen += 1
+        if seen > limit or isinstance(item, str) and len(item) > 10_000:
+            return False
+        if isinstance(item, dict):
+            stack += list(item.keys()) + list(item.values())
+        elif isinstance(item, (list, tuple, set)):
+            stack += list(item)
+    return True
+
+

@@ -1,0 +1,66 @@
+"""Finding and stopping the sandbox workers a grader process started, even ones it lost track of."""
+import os
+import signal
+import time
+from pathlib import Path
+
+from .sandbox import WORKER
+
+
+def _proc_pids():
+    try:
+        return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return []  # no /proc: the workers' own limits and the sandbox's kill still apply
+
+
+def _ppid(pid):
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return int(f.read().rsplit(b")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _kill(pid):
+    for kill in (os.killpg, os.kill):  # a worker leads its own process group
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def kill_workers():
+    """Kill this process's sandbox workers."""
+    me = os.getpid()
+    for pid in _proc_pids():
+        if _ppid(pid) == me:
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if str(WORKER).encode() in cmdline:
+                _kill(pid)
+
+
+def reap(folder):
+    """Kill every process whose temp folder or working folder lies under ``folder``; how many there were."""
+    folder, killed = os.path.realpath(folder), 0
+    for _ in range(5):
+        found = []
+        for pid in _proc_pids():
+            try:
+                env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+                cwd = os.readlink(f"/proc/{pid}/cwd")
+            except OSError:
+                continue
+            tmpdir = next((v[7:].decode(errors="replace") for v in env if v.startswith(b"TMPDIR=")), "")
+            if any(p == folder or p.startswith(folder + os.sep) for p in (tmpdir, cwd)):
+                found.append(pid)
+        if not found:
+            break
+        for pid in found:
+            _kill(pid)
+        killed += len(found)
+        time.sleep(0.05)
+    return killed
