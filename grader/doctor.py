@@ -220,7 +220,7 @@ def check_progress(report, course, ws):
                 state.done(step)
             json.dumps(state.quizzes), json.dumps(state.exercises)
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            kept = _set_aside(progress.path(ws))
+            kept = progress.set_aside(progress.path(ws))
             state = progress.Progress(problem=f"your progress file holds entries learnnn can't use "
                                               f"({type(exc).__name__}: {exc}); it was moved to {kept.name}")
     if state.problem:
@@ -235,12 +235,6 @@ def check_progress(report, course, ws):
     if old and not report.rebuild:
         report.add("note", f"{len(old)} earlier unreadable progress file(s) are kept in {ws.state_dir}",
                    "learnnn doctor --rebuild re-runs your checks to restore what they held")
-
-
-def _set_aside(file):
-    kept = file.with_name(f"progress.corrupt-{time.strftime('%Y%m%d-%H%M%S')}.json")
-    os.replace(file, kept)
-    return kept
 
 
 def diagnose(*, course, workspace_dir=None, start=None, worker=True):

@@ -82,7 +82,7 @@ def load(workspace):
         if not isinstance(data, dict):
             raise ValueError("it is not a JSON object")
     except (ValueError, UnicodeDecodeError) as exc:
-        return Progress(problem=f"your progress file could not be read ({exc}); {_set_aside(file)} "
+        return Progress(problem=f"your progress file could not be read ({exc}); it was moved to {set_aside(file).name}. "
                                 "`learnnn check NAME` marks passed exercises done again.")
     lessons = data.get("lessons_read", [])
     quizzes = data.get("quizzes", {}) if isinstance(data.get("quizzes"), dict) else {}
@@ -94,14 +94,16 @@ def load(workspace):
               [f"exercise {k}" for k in exercises if k not in progress.exercises]
     if dropped or not isinstance(lessons, list):
         progress.problem = (f"your progress file could not be read in full ({', '.join(dropped) or 'lessons_read'}); "
-                            f"{_set_aside(file)} What could be read is kept; `learnnn check NAME` fills in the rest.")
+                            f"it was moved to {set_aside(file).name}. What could be read is kept; "
+                            "`learnnn check NAME` fills in the rest.")
     return progress
 
 
-def _set_aside(file):
+def set_aside(file):
+    """Move an unreadable progress file out of the way, never deleting it; returns where it went."""
     kept = file.with_name(f"progress.corrupt-{time.strftime('%Y%m%d-%H%M%S')}.json")
     os.replace(file, kept)
-    return f"it was moved to {kept.name}."
+    return kept
 
 
 def save(workspace, progress):
