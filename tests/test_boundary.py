@@ -193,3 +193,16 @@ def test_grading_is_deterministic(small_course, tmp_path):
     second = grade(small_course, tmp_path / "b", buggy)
     assert first.to_json() == second.to_json()
     assert first.score < first.max_score
+
+
+@pytest.mark.parametrize("line", ["from sklearn.neural_network import MLPClassifier", "import torch", "import keras"])
+def test_a_borrowed_model_is_refused_with_the_reason(course, solution_copy, line):
+    folder = solution_copy(*course.exercise("iris").earlier)
+    iris = (manifest.data_dir("solutions") / "iris.py").read_text()
+    (folder / "iris.py").write_text(f"{line}\n{iris}")
+    started = time.monotonic()
+    result = run_check(course=course, source_dir=folder, exercise="iris")
+    assert result.score == 0 and result.tests
+    name = line.split()[1]
+    assert all(f"importing {name} is not allowed" in t.message and "your own" in t.message for t in result.tests)
+    assert time.monotonic() - started < 20  # refused at import: nothing was trained
