@@ -110,7 +110,7 @@ def check(exercise, workspace_dir, as_json, show_all):
     result = run_check(course=course, source_dir=ws.root, exercise=chosen.name)
     state.record_check(result)
     progress.save(ws, state)
-    plot = save_training_plot(ws, result)
+    plot = save_training_plot(ws, result) if ws.managed else None  # never write into a plain submission folder
     if as_json:
         echo(json.dumps(result.to_json(), indent=2))
     else:
