@@ -24,13 +24,17 @@ def run_checks(*, course, source_dir, exercises):
     plugin = LearnnnPlugin(course=course, source_dir=source_dir, exercises=names)
     args = [str(course.exercise(n).suite) for n in names] + [
         "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES), "--confcutdir", str(SUITES),
-        "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:warnings", "--assert=plain",
+        "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:warnings",
+        "-p", "no:unraisableexception", "-p", "no:threadexception", "--assert=plain",
         "--import-mode=importlib", "-s", "-q", "--no-header", "--tb=no"]
     started = time.perf_counter()
     os.environ.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # a stray installed plugin must not change grades
-    with contextlib.redirect_stdout(io.StringIO()) as out, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the suites' own arithmetic on extreme values is not the learner's
-        code = pytest.main(args, plugins=[plugin])
+    try:
+        with contextlib.redirect_stdout(io.StringIO()) as out, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the suites' own arithmetic on extreme values is not the learner's
+            code = pytest.main(args, plugins=[plugin])
+    finally:
+        plugin.close()  # also when pytest stops before its unconfigure hook
     seconds = time.perf_counter() - started
     if code == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt  # pytest swallowed a Ctrl-C; the caller decides what stopping means

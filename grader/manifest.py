@@ -129,7 +129,7 @@ class Course:
 def load(path=MANIFEST):
     path = Path(path)
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except OSError as exc:
         raise ManifestError(f"{path}: can't read the course manifest: {exc.strerror}") from None
     except yaml.YAMLError as exc:
@@ -161,7 +161,7 @@ class _Reader:
     def scalar(self, node, kind, what):
         if not isinstance(node, yaml.ScalarNode):
             self.fail(node, f"{what} should be a single value")
-        value = yaml.safe_load(yaml.serialize(node))
+        value = yaml.constructor.SafeConstructor().construct_object(node)
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or (kind is str and not value.strip()):

@@ -71,7 +71,9 @@ class LearnnnPlugin:
         self.artifacts = {e.name: {} for e in self.exercises}  # bulky data for the CLI (e.g. a loss history)
         self.problems = {}  # exercise -> why none of its tests could run
         self.sandboxes = {}
-        self.printed = ""
+        first = self.exercises[0] if self.exercises else None
+        if first and (self.source_dir / first.filename).is_file():
+            self.sandbox(first).start()  # the worker imports numpy while pytest starts up and collects
 
     # -- workers
 
@@ -82,13 +84,13 @@ class LearnnnPlugin:
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "points(n): this test is worth n points instead of the manifest's")
-        first = self.exercises[0] if self.exercises else None
-        if first and (self.source_dir / first.filename).is_file():
-            self.sandbox(first).start()  # the worker imports numpy while pytest collects
 
-    def pytest_unconfigure(self, config):
+    def close(self):
         for sandbox in self.sandboxes.values():
             sandbox.close()
+
+    def pytest_unconfigure(self, config):
+        self.close()
 
     # -- fixtures
 

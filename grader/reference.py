@@ -13,7 +13,8 @@ def load(name):
         return module
     sys.path.insert(0, folder)
     try:
-        for stale in [m for m in sys.modules if m in _flat_names()]:
+        flat = _flat_names()
+        for stale in [m for m in sys.modules if m in flat]:
             if not getattr(sys.modules[stale], "__file__", "").startswith(folder):
                 del sys.modules[stale]  # a same-named module from elsewhere must not stand in
         return importlib.import_module(name)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .. import archives, classpool, classreport, gradebook, grading, quiz
+from .. import grading, quiz
 from ..manifest import LearnnnError
 from . import app, echo, load_course
 
@@ -41,6 +41,7 @@ def grade(submissions, out, jobs, budget, no_cache):
     cached by content, so a rerun (also after Ctrl-C) grades only what changed.
     Exit 0 when every submission was graded, 1 when learnnn failed on some (status error).
     """
+    from .. import archives, classpool, classreport, gradebook  # only instructors pay for these imports
     course = load_course()
     for exercise in course.exercises.values():
         if not exercise.suite.is_file():
