@@ -7,7 +7,6 @@ checks of the exercises the learner changed and regrading saved answer sheets.
 """
 import importlib.metadata
 import importlib.util
-import json
 import os
 import re
 import sys
@@ -214,15 +213,6 @@ def check_progress(report, course, ws):
         report.add("problem", f"{progress.path(ws)} can't be read or moved ({exc.strerror or exc})",
                    f"chmod u+rw {progress.path(ws)} {ws.state_dir}")
         return
-    if not state.problem:
-        try:
-            for step in course.steps:
-                state.done(step)
-            json.dumps(state.quizzes), json.dumps(state.exercises)
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            kept = progress.set_aside(progress.path(ws))
-            state = progress.Progress(problem=f"your progress file holds entries learnnn can't use "
-                                              f"({type(exc).__name__}: {exc}); it was moved to {kept.name}")
     if state.problem:
         report.add("problem", state.problem.split(" and progress starts again")[0],
                    "rebuilt now by re-running your checks and regrading your saved quiz answers")

@@ -121,10 +121,6 @@ class Course:
         ids = [lesson.id for lesson in self.lessons]
         raise LearnnnError(f"there is no lesson '{ident}'.{did_you_mean(ident, ids)} Lessons: {', '.join(ids)}.")
 
-    @property
-    def module_names(self):
-        return tuple(self.exercises)
-
 
 def load(path=MANIFEST):
     path = Path(path)

@@ -1,6 +1,6 @@
 """Plain results: what a check and a graded submission produce."""
 import dataclasses
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -42,9 +42,6 @@ class CheckResult:
                 "max_score": self.max_score, "metrics": self.metrics,
                 "tests": [{"name": t.name, "passed": t.passed, "message": t.message} for t in self.tests],
                 **({"error": self.error} if self.error else {})}
-
-    def as_dict(self):
-        return asdict(self)
 
 
 # ---------------------------------------------------------------- bulk grading

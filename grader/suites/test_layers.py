@@ -2,7 +2,7 @@
 import numpy as np
 
 from learnnn.feedback import (as_array, expect_close, expect_float, expect_shape, expect_unchanged, fail,
-                              fmt)
+                              fallback_hint, fmt)
 from learnnn.sandbox import LearnerRaised
 from learnnn.worker import Named
 
@@ -119,16 +119,6 @@ def calling(fn, *args, **kwargs):
             fail(f"{exc}. params holds W1, b1, ..., WL, bL for L layers, so L = len(params) // 2; loop over "
                  "l = 1, ..., L (range(1, L + 1)) and read params[f'W{l}'] and params[f'b{l}']")
         raise
-
-
-def fallback_hint(value, expected, hint, what="float arrays"):
-    """The hint for an int/read-only test: its own when the plain call is right, else a pointer to the value tests."""
-    try:
-        ok = np.allclose(np.asarray(value, dtype=float), expected, rtol=1e-6, atol=1e-9)
-    except (TypeError, ValueError):
-        ok = False
-    return hint if ok else (f"The same call with {what} is wrong too, so the input type isn't the problem: "
-                            "fix the failures of the value tests first.")
 
 
 def param_keys(L):

@@ -2,7 +2,7 @@
 import numpy as np
 
 from learnnn.feedback import (expect_close, expect_float, expect_no_warnings, expect_scalar, expect_shape,
-                              expect_unchanged, fail, fmt)
+                              expect_unchanged, fail, fallback_hint, fmt)
 from learnnn.sandbox import LearnerFailure, LearnerRaised
 
 # N samples and C classes, different so that a mean over the wrong axis shows.
@@ -44,16 +44,6 @@ def close(got, expected, call, mistakes=None, hint="", atol=1e-9, finite_hint=""
     if finite_hint and not np.isfinite(value):
         fail(f"{call} returned {fmt(value)}. {finite_hint}")
     expect_close(value, expected, call=call, mistakes=mistakes, hint=hint, atol=atol)
-
-
-def fallback_hint(plain, expected, hint, what="float arrays"):
-    """The hint for an int/read-only test: its own when the plain call is right, else a pointer to the value tests."""
-    try:
-        ok = bool(np.isclose(float(np.asarray(plain, dtype=float).reshape(())), expected, rtol=1e-6, atol=1e-9))
-    except (TypeError, ValueError):
-        ok = False
-    return hint if ok else (f"The same call with {what} is wrong too, so the input type isn't the problem: "
-                            "fix the failures of the value tests first.")
 
 
 def calling(fn, *args, **kwargs):
