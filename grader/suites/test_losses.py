@@ -122,7 +122,7 @@ def test_mse_leaves_inputs_unchanged(learner):
 
 def test_mse_accepts_read_only_inputs(learner, reference):
     expected = reference.mse(Y_PRED, Y_TRUE)
-    close(calling(learner.mse, Y_PRED, Y_TRUE, readonly=["y_pred", "y_true"]), expected,
+    close(calling(learner.mse, Y_PRED, Y_TRUE, readonly=["*"]), expected,
           "mse(y_pred, y_true) with read-only inputs", mse_mistakes(Y_PRED, Y_TRUE),
           fallback_hint(plain_call(learner.mse, Y_PRED, Y_TRUE), expected,
                         "Don't write into the arrays you were given.", "writable arrays"))
@@ -203,7 +203,7 @@ def test_bce_leaves_inputs_unchanged(learner):
 
 def test_bce_accepts_read_only_inputs(learner, reference):
     expected = reference.binary_cross_entropy(P_BIN, Y_BIN)
-    close(calling(learner.binary_cross_entropy, P_BIN, Y_BIN, readonly=["p", "y"]), expected,
+    close(calling(learner.binary_cross_entropy, P_BIN, Y_BIN, readonly=["*"]), expected,
           "binary_cross_entropy(p, y) with read-only p and y", bce_mistakes(P_BIN, Y_BIN),
           fallback_hint(plain_call(learner.binary_cross_entropy, P_BIN, Y_BIN), expected,
                         "Don't write into p: np.clip without out= returns a new array.", "writable arrays"))
@@ -248,7 +248,7 @@ def test_one_hot_leaves_labels_unchanged(learner):
 
 def test_one_hot_accepts_read_only_labels(learner, reference):
     y = np.array([1, 0, 2, 1])
-    expect_close(learner.one_hot(y, 3, readonly=["y"]), reference.one_hot(y, 3),
+    expect_close(learner.one_hot(y, 3, readonly=["*"]), reference.one_hot(y, 3),
                  call="one_hot(y, 3) with read-only labels y", hint="Don't write into y.")
 
 
@@ -365,7 +365,7 @@ def test_cross_entropy_leaves_inputs_unchanged(learner):
 
 def test_cross_entropy_accepts_read_only_inputs(learner, reference):
     expected = reference.cross_entropy(P, LABELS)
-    close(calling(learner.cross_entropy, P, _eye(LABELS, C), readonly=["P", "Y"]), expected,
+    close(calling(learner.cross_entropy, P, _eye(LABELS, C), readonly=["*"]), expected,
           "cross_entropy(P, Y) with read-only P and Y", ce_mistakes(P, LABELS),
           fallback_hint(plain_call(learner.cross_entropy, P, _eye(LABELS, C)), expected,
                         "Don't write into P or Y; build new arrays (np.clip without out=).", "writable arrays"))
@@ -373,7 +373,7 @@ def test_cross_entropy_accepts_read_only_inputs(learner, reference):
 
 def test_cross_entropy_accepts_read_only_labels(learner, reference):
     expected = reference.cross_entropy(P, LABELS)
-    close(calling(learner.cross_entropy, P, LABELS, readonly=["P", "Y"]), expected,
+    close(calling(learner.cross_entropy, P, LABELS, readonly=["*"]), expected,
           f"cross_entropy(P, y) with read-only P and integer labels y = {fmt(LABELS)}", ce_mistakes(P, LABELS),
           fallback_hint(plain_call(learner.cross_entropy, P, LABELS), expected,
                         "Don't write into P or y; build new arrays.", "writable arrays"))

@@ -78,7 +78,7 @@ def test_leaves_inputs_unchanged(learner):
 
 
 def test_accepts_read_only_inputs(learner):
-    expect_close(learner.neuron(X, W, B, readonly=["x", "w"]), _sig(X @ W + B),
+    expect_close(learner.neuron(X, W, B, readonly=["*"]), _sig(X @ W + B),
                  call="neuron(X, w, b) with read-only X and w", inputs=X, input_name="x")
 
 
