@@ -7,9 +7,7 @@ from learnnn.sandbox import LearnerFailure, LearnerRaised
 
 # N samples and C classes, different so that a mean over the wrong axis shows.
 N, C = 5, 3
-_data = np.random.default_rng(6061)
-Y_PRED = _data.normal(0.0, 1.0, (N, C))
-Y_TRUE = _data.normal(0.0, 1.0, (N, C))
+Y_PRED, Y_TRUE = np.random.default_rng(6061).normal(0.0, 1.0, (2, N, C))  # constants: the generator is not kept
 P_BIN = np.array([0.9, 0.2, 0.65, 0.05, 0.5, 0.8, 0.3])
 Y_BIN = np.array([1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0])
 LABELS = np.array([0, 2, 1, 2, 0])
