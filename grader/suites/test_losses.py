@@ -219,7 +219,11 @@ def test_one_hot_values(learner, reference):
 
 
 def test_one_hot_returns_float(learner):
-    expect_float(learner.one_hot(np.array([1, 0, 2]), 3), "one_hot(np.array([1, 0, 2]), 3)")
+    got = learner.one_hot(np.array([1, 0, 2]), 3)
+    expect_float(got, "one_hot(np.array([1, 0, 2]), 3)",
+                 "the labels are integers, so build the result as floats of its own: start from "
+                 "np.zeros((n, num_classes)) (float64 unless you pass dtype=int) and set Y[np.arange(n), y] = 1, "
+                 "or convert with .astype(float)" if np.asarray(got).dtype.kind in "iub" else "")
 
 
 def test_one_hot_single_sample(learner):
@@ -319,6 +323,30 @@ def test_cross_entropy_zero_probability_for_true_class(learner, reference):
     close(got, reference.cross_entropy(p, y), call, ce_mistakes(p, y), finite_hint=NO_CLIP,
           hint="Clip P below at eps (np.clip(P, eps, None)) so a certain, wrong prediction costs -log(1e-12) = 27.6 "
                "instead of infinity.")
+
+
+def test_cross_entropy_zero_probability_integer_labels(learner, reference):
+    # The same log(0) as above, with the labels given as integers instead of one-hot rows.
+    p = np.array([[0.0, 0.6, 0.4], [0.1, 0.2, 0.7], [0.3, 0.7, 0.0]])
+    y = np.array([0, 2, 2])
+    call = f"cross_entropy(P, y) for P = {show(p)}, integer labels y = {fmt(y)} (probability 0 for the true class)"
+    got = calling(learner.cross_entropy, p, y)
+    expect_no_warnings(learner.last, call, "np.log(0) is -inf: clip P below at eps before the log, also on the path "
+                       "for integer labels.")
+    close(got, reference.cross_entropy(p, y), call, ce_mistakes(p, y), finite_hint=NO_CLIP,
+          hint="Clip P below at eps (np.clip(P, eps, None)) before np.log on the integer-label path too.")
+
+
+def test_bce_certain_and_wrong_with_lists(learner, reference):
+    # log(0) again, with p and y as Python lists of ints.
+    p, y = [1, 0, 1, 0], [0, 1, 1, 0]
+    call = f"binary_cross_entropy({p}, {y})"
+    got = learner.binary_cross_entropy(p, y)
+    expect_no_warnings(learner.last, call, "np.log(0) is -inf: convert p to a float array and clip it to "
+                       "[eps, 1 - eps] before the log.")
+    close(got, reference.binary_cross_entropy(p, y), call, bce_mistakes(p, y), finite_hint=NO_CLIP,
+          hint="Convert with np.asarray(p, dtype=float), then clip to [eps, 1 - eps]: np.clip on an int array "
+               "stays int and rounds 1 - eps back to 1.")
 
 
 def test_cross_entropy_very_large_logits(learner, reference_module):
