@@ -132,7 +132,7 @@ def expect_gradient(got, expected, *, key, call, n, mistakes=None, hint="", agai
              if np.shape(candidate) == arr.shape and np.allclose(arr, np.asarray(candidate, dtype=float),
                                                                   rtol=1e-6, atol=1e-12)]
     if found:
-        fail(message + diagnosis(found))
+        fail(message + diagnosis(found) + (f". {hint}" if hint else ""))
     c = _scale(arr, expected)
     if c is not None and abs(c) > 1e-12 and right:
         fail(f"{message}. It is {c:.4g} times the expected gradient everywhere, while {', '.join(right)} "
