@@ -52,9 +52,28 @@ FAILS = [
     ("training__two_layer_sgd_step", "test_sgd_step_any_number_of_layers[one-layer]",
      ["KeyError: 'W2'", "Loop over the keys of params"], []),
     ("training__int_batches", "test_minibatches_accept_lists", ["int64", "dtype=float"], []),
+    # Beginner mistakes written independently of the suites, on top of the *__from_the_contract modules.
+    ("activations__beginner_sg_on_a", "test_sigmoid_grad_values", ["Likely mistake: z * (1 - z)"], []),
+    ("activations__beginner_alpha_fixed", "test_leaky_relu_grad_values", ["Likely mistake: alpha fixed at 0.01"], []),
+    ("losses__beginner_mse_sum", "test_mse_values", ["Likely mistake: the squared errors are summed"], []),
+    ("losses__beginner_ce_all_mean", "test_cross_entropy_values_one_hot", ["n * k"], []),
+    ("layers__beginner_no_bias", "test_dense_forward_values", ["Likely mistake: the bias is missing"], []),
+    ("layers__beginner_relu_out", "test_mlp_forward_values", ["Likely mistake: the last layer uses hidden_activation"],
+     []),
+    ("layers__beginner_n_out", "test_init_params_he_std", ["Likely mistake: n_out instead of n_in"], []),
+    ("backprop__beginner_no_n", "test_mlp_backward_two_layers[W2]", ["Likely mistake: the 1/n is missing"], []),
+    ("gradient_check__beginner_mean_err", "test_relative_error_values", ["Likely mistake: the mean of the elementwise"],
+     []),
+    ("gradient_check__beginner_no_restore", "test_numerical_gradient_values[product-1d]",
+     ["Likely mistake: x[i] is not put back"], []),
+    ("training__beginner_drop_last", "test_minibatches_keep_the_last_small_batch", ["the last 2 samples were dropped"],
+     []),
+    ("training__beginner_argmax_axis0", "test_predict[one-hidden-layer]", ["not axis=0"], []),
 ]
 # Correct code written in other conventions, adjusted to the contract only where it says so.
-PASSES = ["backprop__dlai_convention", "gradient_check__float_copy"]
+PASSES = ["backprop__dlai_convention", "gradient_check__float_copy"] + [
+    f"{name}__from_the_contract" for name in ("activations", "neuron", "and_gate", "layers", "losses", "backprop",
+                                              "gradient_check", "training")]  # written from the contract page alone
 
 
 def _modules():
