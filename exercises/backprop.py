@@ -12,7 +12,11 @@ def dense_backward(dZ, A_prev, W):
 
     dZ (n, n_out) is the gradient of the loss with respect to Z, A_prev
     (n, n_in) the layer's input, W (n_in, n_out) its weights. Returns
-    (dA_prev, dW, db) with the shapes of A_prev, W and b (n_out,).
+    (dA_prev, dW, db) with the shapes of A_prev, W and b (n_out,):
+    dW = A_prev.T @ dZ, db = dZ summed over the batch axis, dA_prev = dZ @ W.T.
+
+    Don't divide by the batch size here: dZ is already the gradient of the
+    mean loss, so its 1/n came in with dZ_L = (P - Y) / n (lesson 07).
     """
     raise NotImplementedError("dense_backward")
 

@@ -6,11 +6,14 @@ import numpy as np
 
 
 def numerical_gradient(f, x, h=1e-5):
-    """Central-difference gradient of the scalar function f at the float array x.
+    """Central-difference gradient of the scalar function f at x.
 
-    For every element x[i]: (f(x with x[i] + h) - f(x with x[i] - h)) / (2 h).
-    Returns a float array of the same shape as x. When you nudge x in place,
-    put every element back: x must hold its original values afterwards.
+    x is any array-like of numbers (a list, an int array, a float array of
+    any shape): work on a float copy, np.array(x, dtype=float), since nudging
+    an int array by h rounds the nudge away. For every element x[i]:
+    (f(x with x[i] + h) - f(x with x[i] - h)) / (2 h), with f called on an
+    array of x's shape. Returns a float64 array of the same shape as x; the
+    caller's x holds its original values afterwards.
     """
     raise NotImplementedError("numerical_gradient")
 

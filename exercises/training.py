@@ -23,6 +23,7 @@ def iterate_minibatches(X, Y, batch_size, rng):
     Shuffle once with rng.permutation(n) (rng is a np.random.Generator), then
     take batch_size rows at a time: every sample appears exactly once and the
     last batch may be smaller. X_batch[i] and Y_batch[i] belong together.
+    X and Y may be lists or int arrays: every batch is a float64 array.
     """
     raise NotImplementedError("iterate_minibatches")
 

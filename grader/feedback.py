@@ -3,6 +3,8 @@
 Every helper raises ``AssertionError`` with a message for a learner who is
 stuck: what was expected, what came back, where, and the likely mistake.
 """
+import contextlib
+
 import numpy as np
 
 
@@ -49,23 +51,65 @@ def expect_shape(got, shape, call, why=""):
     return arr
 
 
-def expect_float(got, call):
+def dtype_advice(dtype):
+    """Why a result has this dtype and how to get float64, from the dtype alone."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b":
+        return "a comparison such as z > 0 gives True/False; turn it into numbers with .astype(float)"
+    if dtype.kind in "iu":
+        return ("arithmetic on integers stays integer: build your arrays as floats (np.zeros(shape) without "
+                "dtype=int, np.asarray(x, dtype=float)) or convert the result with .astype(float)")
+    return (f"{dtype} has another precision than float64: leave out dtype={dtype} (or np.{dtype.name}), "
+            "or convert with .astype(np.float64)")
+
+
+def expect_float(got, call, hint=""):
+    """The result as an array, or a failure naming its dtype; ``hint`` replaces the advice drawn from the dtype
+    (a caller that knows float input gives float64 can point at the input conversion)."""
     arr = as_array(got, call)
     if arr.dtype != np.float64:
         fail(f"{call} returned dtype {arr.dtype}, but every function should return float64: "
-             "convert the input first with np.asarray(z, dtype=float)")
+             + (hint or dtype_advice(arr.dtype)))
     return arr
 
 
-def expect_scalar(got, call):
-    """A float, or anything that is one number (np.float64, a 0-d array)."""
+def float_hint(plain, hint):
+    """``hint`` (about converting the input) when ``plain``, the same call on float input, gave float64;
+    otherwise the advice for the dtype that call gave, since the input type isn't then the problem."""
+    try:
+        dtype = np.asarray(plain).dtype
+    except (TypeError, ValueError):
+        return ""
+    return hint if dtype == np.float64 else dtype_advice(dtype)
+
+
+@contextlib.contextmanager
+def hinted(hint):
+    """When learner code raises inside the block, keep ``hint`` beside the exception's message."""
+    from .sandbox import LearnerRaised
+    try:
+        yield
+    except LearnerRaised as exc:
+        if exc.kind in ("NotImplementedError", "MissingFunction", "Refused") or not hint:
+            raise
+        fail(f"{exc}. {hint}")
+
+
+def expect_scalar(got, call, float64=True):
+    """A float, or anything that is one number (np.float64, a 0-d array); with ``float64``, of that dtype."""
     if isinstance(got, np.ndarray) and got.size != 1 or isinstance(got, (list, tuple, dict)) or got is None:
         shape = f"an array of shape {got.shape}" if isinstance(got, np.ndarray) else repr(got)[:60]
         fail(f"{call} should be a single number, but it returned {shape}")
     try:
-        return float(np.asarray(got).reshape(()))
+        value = float(np.asarray(got).reshape(()))
     except (TypeError, ValueError):
         fail(f"{call} should be a single number, but it returned a {type(got).__name__}")
+    if float64 and not isinstance(got, float):  # np.float64 is a float; so is what the wire makes of it
+        dtype = np.asarray(got).dtype
+        if dtype != np.float64:
+            fail(f"{call} returned {fmt(got)} of type {type(got).__name__} (dtype {dtype}), but every function "
+                 f"should return float64: {dtype_advice(dtype)}")
+    return value
 
 
 def expect_finite(got, call, inputs=None, input_name="z", hint=""):
@@ -90,15 +134,43 @@ def _input_at(inputs, shape, idx, name):
     return ""
 
 
+def matching(arr, mistakes, rtol=1e-5, atol=1e-8):
+    """The descriptions of the mistakes whose values reproduce ``arr``."""
+    found = []
+    for description, candidate in (mistakes or {}).items():
+        candidate = np.asarray(candidate, dtype=float)
+        if candidate.shape == np.shape(arr) and np.allclose(arr, candidate, rtol=rtol, atol=atol, equal_nan=True):
+            found.append(description)
+    return found
+
+
+def diagnosis(found):
+    """A "likely mistake" only when one explanation fits; several that fit are named as alternatives."""
+    if len(found) == 1:
+        return f". Likely mistake: {found[0]}"
+    if found:
+        return ". These values fit more than one mistake, so check each: " + "; or ".join(found)
+    return ""
+
+
 def expect_close(got, expected, *, call, inputs=None, input_name="z", rtol=1e-6, atol=1e-9,
-                 mistakes=None, hint="", why_shape=""):
-    """Compare with a trusted value; say where the worst element is and what it looks like."""
+                 mistakes=None, hint="", why_shape="", float64=True):
+    """Compare with a trusted value; say where the worst element is and what it looks like.
+
+    With ``float64`` (the contract: every function returns float64) a result with the right values but
+    another dtype fails too, with advice for that dtype.
+    """
     expected = np.asarray(expected, dtype=float)
     arr = expect_shape(got, expected.shape, call, why_shape).astype(float)
     if np.isfinite(expected).all():
         expect_finite(arr, call, inputs, input_name)
     err = np.abs(arr - expected) - (atol + rtol * np.abs(expected))
     if expected.size == 0 or not (err > 0).any():
+        if float64:
+            if np.ndim(got) == 0 and not isinstance(got, np.ndarray):
+                expect_scalar(got, call)
+            else:
+                expect_float(got, call)
         return arr
     idx = np.unravel_index(np.argmax(err), arr.shape) if arr.ndim else ()
     message = (f"{call} is wrong{_index(idx)}{_input_at(inputs, arr.shape, idx, input_name)}: "
@@ -106,15 +178,8 @@ def expect_close(got, expected, *, call, inputs=None, input_name="z", rtol=1e-6,
     wrong = int((err > 0).sum())
     if arr.size > 1:
         message += f" ({wrong} of {arr.size} elements are off)"
-    for description, candidate in (mistakes or {}).items():
-        candidate = np.asarray(candidate, dtype=float)
-        if candidate.shape == arr.shape and np.allclose(arr, candidate, rtol=1e-5, atol=1e-8, equal_nan=True):
-            message += f". Likely mistake: {description}"
-            break
-    else:
-        if hint:
-            message += f". {hint}"
-    fail(message)
+    message += diagnosis(matching(arr, mistakes))
+    fail(message + (f". {hint}" if hint else ""))
 
 
 def _got_expected(got, expected):

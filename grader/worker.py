@@ -338,9 +338,13 @@ def serve(proto_in, proto_out):
                 bound = inspect.signature(func).bind(*args, **kwargs).arguments
             except (TypeError, ValueError):
                 bound = {}  # the call itself will raise the learner-facing TypeError
-            for name, readonly in header.get("readonly", {}).items():
-                if readonly and isinstance(bound.get(name), np.ndarray):
-                    bound[name].flags.writeable = False
+            readonly = header.get("readonly", {})
+            for name, value in bound.items():
+                # "*" marks every array argument, whatever the learner named its parameters.
+                if readonly.get(name) or readonly.get("*"):
+                    for arr in (value.values() if isinstance(value, dict) else [value]):
+                        if isinstance(arr, np.ndarray):
+                            arr.flags.writeable = False
             # A random generator argument is meant to advance; everything else must stay as it was.
             before = {k: copy.deepcopy(v) for k, v in bound.items() if not isinstance(v, np.random.Generator)}
             phase = "call"

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from learnnn import reference as references
-from learnnn.feedback import as_array, expect_float, expect_unchanged, fail, fmt
+from learnnn.feedback import as_array, diagnosis, expect_float, expect_unchanged, fail, fmt
 from learnnn.sandbox import LearnerRaised
 from learnnn.worker import Named
 
@@ -22,10 +22,15 @@ THRESHOLD = 1e-7  # relative error of a correct gradient against central differe
 
 # dense_backward: N samples, n_in inputs, n_out outputs, all different.
 N, N_IN, N_OUT = 6, 4, 3
-_data = np.random.default_rng(70707)
-DZ = _data.normal(0.0, 0.5, (N, N_OUT))
-A_PREV = _data.normal(0.0, 1.0, (N, N_IN))
-W = _data.normal(0.0, 0.6, (N_IN, N_OUT))
+
+
+def _fixed_data(seed=70707):
+    """Constant test data; the generator lives only inside this call."""
+    g = np.random.default_rng(seed)
+    return g.normal(0.0, 0.5, (N, N_OUT)), g.normal(0.0, 1.0, (N, N_IN)), g.normal(0.0, 0.6, (N_IN, N_OUT))
+
+
+DZ, A_PREV, W = _fixed_data()
 
 
 def _ref(name):
@@ -98,10 +103,13 @@ def _scale(got, expected):
     return None
 
 
-def expect_gradient(got, expected, *, key, call, n, mistakes=None, hint="", against="central differences"):
+def expect_gradient(got, expected, *, key, call, n, mistakes=None, hint="", against="central differences",
+                    right=()):
     """Compare a gradient with its expected value by the contract's relative error.
 
     ``key`` names the parameter: "W2" for a network's, "W", "b" or "A_prev" for one dense layer's.
+    ``right`` names the other gradients of the same call that are correct: a cause that would change them
+    too (a wrong dZL, a 1/n in the wrong place) doesn't fit, so it is not offered.
     """
     expected = np.asarray(expected, dtype=float)
     arr = expect_grad_shape(got, key, expected.shape, n, call)
@@ -112,6 +120,7 @@ def expect_gradient(got, expected, *, key, call, n, mistakes=None, hint="", agai
         fail(f"{name} from {call} contains {fmt(arr[idx])} at index {idx}: look for a division by zero or a log of 0")
     err = relative_error(arr, expected)
     if err.size == 0 or err.max() < THRESHOLD:
+        expect_float(got, f"{name} from {call}")
         return arr
     idx = tuple(int(i) for i in np.unravel_index(np.argmax(err), arr.shape))
     where = f" at index {idx[0] if len(idx) == 1 else idx}" if idx else ""
@@ -119,11 +128,16 @@ def expect_gradient(got, expected, *, key, call, n, mistakes=None, hint="", agai
     message = (f"{name} is off ({layer}from {call}): its relative error against {against} is "
                f"{err.max():.2g} (a correct gradient stays below {THRESHOLD:g}); worst{where}: got {fmt(arr[idx])}, "
                f"expected {fmt(expected[idx])} ({int((err >= THRESHOLD).sum())} of {arr.size} elements are off)")
-    for description, candidate in (mistakes or {}).items():
-        candidate = np.asarray(candidate, dtype=float)
-        if candidate.shape == arr.shape and np.allclose(arr, candidate, rtol=1e-6, atol=1e-12):
-            fail(f"{message}. Likely mistake: {description}")
+    found = [d for d, candidate in (mistakes or {}).items()
+             if np.shape(candidate) == arr.shape and np.allclose(arr, np.asarray(candidate, dtype=float),
+                                                                  rtol=1e-6, atol=1e-12)]
+    if found:
+        fail(message + diagnosis(found) + (f". {hint}" if hint else ""))
     c = _scale(arr, expected)
+    if c is not None and abs(c) > 1e-12 and right:
+        fail(f"{message}. It is {c:.4g} times the expected gradient everywhere, while {', '.join(right)} "
+             f"{'is' if len(right) == 1 else 'are'} right, so the factor enters where d{key} itself is computed: "
+             f"look for a constant multiplying or dividing d{key} (or the dZ it is made from) in layer {key[1:]}")
     if c is not None and n > 1 and abs(c / n - 1) < 1e-6:
         fail(f"{message}. It is exactly n = {n} (the number of samples) times too large: divide by n once, "
              "in dZL = (AL - Y) / n")
@@ -227,7 +241,7 @@ def test_dense_backward_leaves_inputs_unchanged(learner):
 
 
 def test_dense_backward_accepts_read_only_inputs(learner):
-    (dA_prev, dW, db), call = dense_call(learner, readonly=["dZ", "A_prev", "W"])
+    (dA_prev, dW, db), call = dense_call(learner, readonly=["*"])
     plain = _dense_plain(learner, DZ, A_PREV, W)
     for key, value, exp, ok in zip(("A_prev", "W", "b"), (dA_prev, dW, db), _dense_expected(), plain):
         expect_gradient(value, exp, key=key, call=call + " with read-only inputs", n=N, against="the expected values",
@@ -343,8 +357,12 @@ class Net:
                  f"walk the layers from L = {self.L} down to 1 and store grads['W{{l}}'] and grads['b{{l}}'] for each")
         return got, call
 
-    def mistakes(self, key):
-        """What the gradient for `key` looks like under common mistakes, keyed by their description."""
+    def mistakes(self, key, got=None):
+        """What the gradient for `key` looks like under common mistakes, keyed by their description.
+
+        With the learner's gradients ``got``, only the mistakes that reproduce every one of them are kept:
+        a mistake is offered only when it fits all the evidence.
+        """
         acts = _ref("activations")
         L, variants = self.L, {}
         if key[0] == "b":  # listed first: for a bias this explanation fits best when several do
@@ -375,14 +393,47 @@ class Net:
         out = {}
         for description, options in variants.items():
             grads = _variant_backward(self.Y, self.params, self.cache, options.pop("g", self.grad), **options)
-            out[description] = grads[key]
+            if got is None or all(_fits(got.get(k), grads[k]) for k in self.params):
+                out[description] = grads[key]
         return out
 
+    def right(self, got):
+        """The keys whose gradient in ``got`` is correct."""
+        return [k for k in self.params if _fits(got.get(k), self.numeric[k], THRESHOLD)]
+
     def check(self, key, got, call):
-        expect_gradient(got[key], self.numeric[key], key=key, call=call, n=self.n, mistakes=self.mistakes(key),
+        expect_gradient(got[key], self.numeric[key], key=key, call=call, n=self.n, mistakes=self.mistakes(key, got),
+                        right=[k for k in self.right(got) if k != key],
                         against=f"central differences (h = {H_STEP:g}) of the mean cross-entropy",
                         hint=f"Walk the layers from L = {self.L} down to 1: dW = A_prev.T @ dZ, db = dZ.sum(axis=0), "
                              "then dZ of the layer below = (dZ @ W.T) * hidden_activation_grad(Z below).")
+
+
+def _fits(got, expected, threshold=None):
+    """Whether the learner's ``got`` matches ``expected``: by relative error, or closely for a mistake's values."""
+    try:
+        arr = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    if arr.shape != np.shape(expected):
+        return False
+    if threshold is not None:
+        return bool(arr.size == 0 or relative_error(arr, expected).max() < threshold)
+    return bool(np.allclose(arr, expected, rtol=1e-6, atol=1e-12))
+
+
+def check_all(network, keys, got, call):
+    """Check every key and report every wrong one (a second planted mistake must not hide behind the first)."""
+    problems = []
+    for key in keys:
+        try:
+            network.check(key, got, call)
+        except AssertionError as exc:
+            problems.append(str(exc))
+    if len(problems) == 1:
+        fail(problems[0])
+    if problems:
+        fail(f"{len(problems)} gradients are off:\n" + "\n".join(f"- {p}" for p in problems))
 
 
 def _variant_backward(Y, params, cache, g, *, act_grad=True, use_A=False, n_div="once", sign=1,
@@ -442,15 +493,13 @@ def test_mlp_backward_three_layers_tanh(learner, key):
 def test_mlp_backward_three_layers_relu(learner):
     network = net("relu3")
     got, call = network.call(learner)
-    for key in TANH3_KEYS:  # from the last layer down: the first one off is where the mistake starts
-        network.check(key, got, call)
+    check_all(network, TANH3_KEYS, got, call)  # from the last layer down: the first one off is where it starts
 
 
 def test_mlp_backward_single_sample(learner):
     network = net("single")
     got, call = network.call(learner)
-    for key in RELU2_KEYS:
-        network.check(key, got, call)
+    check_all(network, RELU2_KEYS, got, call)
 
 
 def test_mlp_backward_accepts_int_one_hot(learner):
@@ -474,6 +523,6 @@ def test_mlp_backward_leaves_inputs_unchanged(learner):
 
 def test_mlp_backward_accepts_read_only_targets(learner):
     network = net("relu2")
-    got, call = network.call(learner, readonly=["Y"])
+    got, call = network.call(learner, readonly=["*"])
     for key in RELU2_KEYS:
         network.check(key, got, call + " with a read-only Y")

@@ -7,9 +7,7 @@ from learnnn.sandbox import LearnerFailure, LearnerRaised
 
 # N samples and C classes, different so that a mean over the wrong axis shows.
 N, C = 5, 3
-_data = np.random.default_rng(6061)
-Y_PRED = _data.normal(0.0, 1.0, (N, C))
-Y_TRUE = _data.normal(0.0, 1.0, (N, C))
+Y_PRED, Y_TRUE = np.random.default_rng(6061).normal(0.0, 1.0, (2, N, C))  # constants: the generator is not kept
 P_BIN = np.array([0.9, 0.2, 0.65, 0.05, 0.5, 0.8, 0.3])
 Y_BIN = np.array([1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0])
 LABELS = np.array([0, 2, 1, 2, 0])
@@ -122,7 +120,7 @@ def test_mse_leaves_inputs_unchanged(learner):
 
 def test_mse_accepts_read_only_inputs(learner, reference):
     expected = reference.mse(Y_PRED, Y_TRUE)
-    close(calling(learner.mse, Y_PRED, Y_TRUE, readonly=["y_pred", "y_true"]), expected,
+    close(calling(learner.mse, Y_PRED, Y_TRUE, readonly=["*"]), expected,
           "mse(y_pred, y_true) with read-only inputs", mse_mistakes(Y_PRED, Y_TRUE),
           fallback_hint(plain_call(learner.mse, Y_PRED, Y_TRUE), expected,
                         "Don't write into the arrays you were given.", "writable arrays"))
@@ -203,7 +201,7 @@ def test_bce_leaves_inputs_unchanged(learner):
 
 def test_bce_accepts_read_only_inputs(learner, reference):
     expected = reference.binary_cross_entropy(P_BIN, Y_BIN)
-    close(calling(learner.binary_cross_entropy, P_BIN, Y_BIN, readonly=["p", "y"]), expected,
+    close(calling(learner.binary_cross_entropy, P_BIN, Y_BIN, readonly=["*"]), expected,
           "binary_cross_entropy(p, y) with read-only p and y", bce_mistakes(P_BIN, Y_BIN),
           fallback_hint(plain_call(learner.binary_cross_entropy, P_BIN, Y_BIN), expected,
                         "Don't write into p: np.clip without out= returns a new array.", "writable arrays"))
@@ -221,7 +219,11 @@ def test_one_hot_values(learner, reference):
 
 
 def test_one_hot_returns_float(learner):
-    expect_float(learner.one_hot(np.array([1, 0, 2]), 3), "one_hot(np.array([1, 0, 2]), 3)")
+    got = learner.one_hot(np.array([1, 0, 2]), 3)
+    expect_float(got, "one_hot(np.array([1, 0, 2]), 3)",
+                 "the labels are integers, so build the result as floats of its own: start from "
+                 "np.zeros((n, num_classes)) (float64 unless you pass dtype=int) and set Y[np.arange(n), y] = 1, "
+                 "or convert with .astype(float)" if np.asarray(got).dtype.kind in "iub" else "")
 
 
 def test_one_hot_single_sample(learner):
@@ -248,7 +250,7 @@ def test_one_hot_leaves_labels_unchanged(learner):
 
 def test_one_hot_accepts_read_only_labels(learner, reference):
     y = np.array([1, 0, 2, 1])
-    expect_close(learner.one_hot(y, 3, readonly=["y"]), reference.one_hot(y, 3),
+    expect_close(learner.one_hot(y, 3, readonly=["*"]), reference.one_hot(y, 3),
                  call="one_hot(y, 3) with read-only labels y", hint="Don't write into y.")
 
 
@@ -323,6 +325,30 @@ def test_cross_entropy_zero_probability_for_true_class(learner, reference):
                "instead of infinity.")
 
 
+def test_cross_entropy_zero_probability_integer_labels(learner, reference):
+    # The same log(0) as above, with the labels given as integers instead of one-hot rows.
+    p = np.array([[0.0, 0.6, 0.4], [0.1, 0.2, 0.7], [0.3, 0.7, 0.0]])
+    y = np.array([0, 2, 2])
+    call = f"cross_entropy(P, y) for P = {show(p)}, integer labels y = {fmt(y)} (probability 0 for the true class)"
+    got = calling(learner.cross_entropy, p, y)
+    expect_no_warnings(learner.last, call, "np.log(0) is -inf: clip P below at eps before the log, also on the path "
+                       "for integer labels.")
+    close(got, reference.cross_entropy(p, y), call, ce_mistakes(p, y), finite_hint=NO_CLIP,
+          hint="Clip P below at eps (np.clip(P, eps, None)) before np.log on the integer-label path too.")
+
+
+def test_bce_certain_and_wrong_with_lists(learner, reference):
+    # log(0) again, with p and y as Python lists of ints.
+    p, y = [1, 0, 1, 0], [0, 1, 1, 0]
+    call = f"binary_cross_entropy({p}, {y})"
+    got = learner.binary_cross_entropy(p, y)
+    expect_no_warnings(learner.last, call, "np.log(0) is -inf: convert p to a float array and clip it to "
+                       "[eps, 1 - eps] before the log.")
+    close(got, reference.binary_cross_entropy(p, y), call, bce_mistakes(p, y), finite_hint=NO_CLIP,
+          hint="Convert with np.asarray(p, dtype=float), then clip to [eps, 1 - eps]: np.clip on an int array "
+               "stays int and rounds 1 - eps back to 1.")
+
+
 def test_cross_entropy_very_large_logits(learner, reference_module):
     softmax = reference_module("activations").softmax
     logits = np.array([[1000.0, -1000.0, 0.0], [-800.0, 900.0, 1e4], [50.0, 49.0, -1e4], [0.0, 0.0, 0.0]])
@@ -365,7 +391,7 @@ def test_cross_entropy_leaves_inputs_unchanged(learner):
 
 def test_cross_entropy_accepts_read_only_inputs(learner, reference):
     expected = reference.cross_entropy(P, LABELS)
-    close(calling(learner.cross_entropy, P, _eye(LABELS, C), readonly=["P", "Y"]), expected,
+    close(calling(learner.cross_entropy, P, _eye(LABELS, C), readonly=["*"]), expected,
           "cross_entropy(P, Y) with read-only P and Y", ce_mistakes(P, LABELS),
           fallback_hint(plain_call(learner.cross_entropy, P, _eye(LABELS, C)), expected,
                         "Don't write into P or Y; build new arrays (np.clip without out=).", "writable arrays"))
@@ -373,7 +399,7 @@ def test_cross_entropy_accepts_read_only_inputs(learner, reference):
 
 def test_cross_entropy_accepts_read_only_labels(learner, reference):
     expected = reference.cross_entropy(P, LABELS)
-    close(calling(learner.cross_entropy, P, LABELS, readonly=["P", "Y"]), expected,
+    close(calling(learner.cross_entropy, P, LABELS, readonly=["*"]), expected,
           f"cross_entropy(P, y) with read-only P and integer labels y = {fmt(LABELS)}", ce_mistakes(P, LABELS),
           fallback_hint(plain_call(learner.cross_entropy, P, LABELS), expected,
                         "Don't write into P or y; build new arrays.", "writable arrays"))

@@ -1,7 +1,7 @@
 """Hidden suite: neuron."""
 import numpy as np
 
-from learnnn.feedback import expect_close, expect_float, expect_scalar, expect_unchanged
+from learnnn.feedback import expect_close, expect_float, expect_scalar, expect_unchanged, hinted
 from learnnn.worker import Named
 
 # 5 samples, 3 features: non-square so x @ w and w @ x can't both work.
@@ -40,7 +40,9 @@ def test_single_sample_returns_float(learner):
 
 def test_batch_values(learner):
     expected = _sig(X @ W + B)
-    expect_close(learner.neuron(X, W, B), expected, call="neuron(X, w, b) for X of shape (5, 3)", inputs=X,
+    with hinted("X has shape (5, 3) and w shape (3,) here: X @ w gives one value per sample, shape (5,)."):
+        got = learner.neuron(X, W, B)
+    expect_close(got, expected, call="neuron(X, w, b) for X of shape (5, 3)", inputs=X,
                  input_name="x", mistakes=mistakes(X, W, B), why_shape="one output per sample",
                  hint="With X of shape (n, d) and w of shape (d,), X @ w has shape (n,).")
 
@@ -78,7 +80,7 @@ def test_leaves_inputs_unchanged(learner):
 
 
 def test_accepts_read_only_inputs(learner):
-    expect_close(learner.neuron(X, W, B, readonly=["x", "w"]), _sig(X @ W + B),
+    expect_close(learner.neuron(X, W, B, readonly=["*"]), _sig(X @ W + B),
                  call="neuron(X, w, b) with read-only X and w", inputs=X, input_name="x")
 
 
