@@ -61,7 +61,8 @@ def _draw(screen, mode):
         echo(_note(note))
     echo("")
     if screen.result is not None:
-        echo(render.check_result(screen.result, limit=4))  # the keys stay on screen
+        echo(render.check_result(screen.result, limit=4,
+                                 functions=render.stub_functions(screen.stub)))  # the keys stay on screen
     if screen.plot:
         echo(f"\n  Your training curves: {screen.plot}")
     echo("\nProgress " + render.bar(screen.done, screen.total))
@@ -96,10 +97,10 @@ def solution(exercise, give_up, workspace_dir):
     if not chosen.solution.is_file():
         raise LearnnnError(f"this version of learnnn has no reference solution for {chosen.name}")
     entry = state.exercises.get(chosen.name, {})
-    if not (entry.get("passed") or entry.get("gave_up") or give_up):
+    if not (entry.get("passed") or entry.get("ever_passed") or entry.get("gave_up") or give_up):
         _how_to_get_there(chosen, entry)
         raise SystemExit(1)
-    if give_up and not entry.get("passed") and not entry.get("gave_up"):
+    if give_up and not (entry.get("passed") or entry.get("ever_passed") or entry.get("gave_up")):
         state.exercise(chosen.name)["gave_up"] = True
         progress.save(ws, state)
         echo(_note("Your progress now records that you saw this solution before your code passed.\n"))
