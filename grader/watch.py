@@ -69,9 +69,10 @@ def following_exercise(course, state, current, ws=None):
 class Session:
     """The exercise being watched, and what each key does to it."""
 
-    def __init__(self, *, course, ws, exercise, auto_advance=False, on_check=None):
+    def __init__(self, *, course, ws, exercise, auto_advance=False, on_check=None, on_test=None):
         self.course, self.ws, self.auto_advance = course, ws, auto_advance
         self.on_check = on_check  # called with the exercise's name as a check starts (checks can take a while)
+        self.on_test = on_test  # called with (number, count, test name) as each test starts
         self.exercise = course.exercise(exercise)
         self.result = None
         self.plot = None
@@ -103,8 +104,13 @@ class Session:
             self.on_check(self.exercise.name)
         self.seen = signature(self.files())  # a save during the check is then noticed after it
         digest = self.ws.digest(self.exercise.name)
+        follow = TestProgress(self.on_test)
         with _passing_on_ctrl_c():
-            result = run_check(course=self.course, source_dir=self.ws.root, exercise=self.exercise.name)
+            result = run_check(course=self.course, source_dir=self.ws.root, exercise=self.exercise.name,
+                               plugins=[follow])
+        if follow.stopped:
+            notes.append(f"Stopped at the first call that timed out ({follow.stopped}); the tests after it "
+                         "did not run. Fix that one and save.")
         state = self._state(notes)
         state.record_check(result, digest)
         progress.save(self.ws, state)
@@ -147,6 +153,29 @@ class Session:
         rows = [(e.name, e.title, state.passes(e.name, self.ws), e.name == self.exercise.name)
                 for e in self.course.exercises.values()]
         return self.screen(state, listing=rows, notes=notes)
+
+
+class TestProgress:
+    """A pytest plugin for `watch`: names each test as it starts, and stops the check at the first
+    call into the learner's code that times out, instead of waiting out every later test's limit too."""
+
+    def __init__(self, on_test=None):
+        self.on_test, self.count, self.number, self.stopped = on_test, 0, 0, ""
+
+    def pytest_collection_finish(self, session):
+        self.count = len(session.items)
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        self.number += 1
+        if self.on_test:
+            self.on_test(self.number, self.count, nodeid.rpartition("::")[2])
+
+    def pytest_runtest_makereport(self, item, call):
+        from .sandbox import LearnerTimeout
+
+        if call.excinfo is not None and isinstance(call.excinfo.value, LearnerTimeout) and not self.stopped:
+            self.stopped = item.name.removeprefix("test_")
+            item.session.shouldfail = "a call into the learner's code timed out"  # shouldstop reads as Ctrl-C
 
 
 @contextlib.contextmanager

@@ -1,5 +1,6 @@
 """Learner tools: watch, solution, submit, doctor and plot. The logic lives in
 learnnn.watch, .submit, .doctor and .plots; this module only draws and exits."""
+import functools
 import itertools
 import shutil
 import sys
@@ -33,13 +34,15 @@ def watch(exercise, workspace_dir, auto_advance, poll):
 
     Keys: h hint, n next exercise, l list, r check again, q quit.
     """
+    from .learn import pick_exercise
+
     course, ws, state = open_workspace(workspace_dir)
-    name = course.exercise(exercise).name if exercise else watching.first_unpassed(course, state)
+    name = pick_exercise(course, exercise).name if exercise else watching.first_unpassed(course, state, ws)
     if name is None:
         echo(render.ok("Every exercise passes! To watch one again: learnnn watch NAME"))
         return
     session = watching.Session(course=course, ws=ws, exercise=name, auto_advance=auto_advance,
-                               on_check=lambda checked: echo(click.style(f"\nchecking {checked}...", dim=True)))
+                               on_check=_checking, on_test=functools.partial(_running, sys.stdout))
     keys = watching.Keys(sys.stdin)
     with watching.FileWatcher(events=not poll) as watcher, keys:
         try:
@@ -48,6 +51,23 @@ def watch(exercise, workspace_dir, auto_advance, poll):
         except KeyboardInterrupt:
             why = "Ctrl-C"
     echo(f"\nStopped watching ({why}). Progress is saved; `learnnn progress` shows it.")
+
+
+def _checking(name):
+    """A check starts: a clean screen on a terminal, so old output never mixes with the new."""
+    if sys.stdout.isatty():
+        click.clear()
+        echo(render.bold(f"learnnn watch: {name}") + render.dim("   checking..."))
+    else:
+        echo(render.dim(f"\nchecking {name}..."))
+
+
+def _running(out, number, count, test):
+    """The test now running, on one line rewritten in place (only on a terminal: a log stays short).
+    ``out`` is the real stdout: during a check sys.stdout is pytest's buffer."""
+    if out.isatty():
+        line = f"  running test {number} of {count}: {render.pretty_test(test)}"
+        click.echo("\r\x1b[K" + line[:render.terminal_width() - 1], nl=False, file=out)
 
 
 def _draw(screen, mode):
