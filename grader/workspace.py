@@ -12,6 +12,7 @@ from pathlib import Path
 from .manifest import LearnnnError
 
 STATE = ".learnnn"
+FIGURES = "figures"  # copies of the lessons' figures, at a short path the learner can open
 
 
 @dataclass
@@ -114,3 +115,16 @@ def reset(workspace, exercise):
     shutil.copy2(target, backup)
     shutil.copyfile(exercise.stub, target)
     return ResetReport(backup=backup, restored=True)
+
+
+def figure(workspace, packaged):
+    """Where the learner can open a lesson's figure: a copy in the workspace's figures/ folder (made once,
+    never overwritten), or the packaged file itself outside a workspace."""
+    packaged = Path(packaged)
+    if workspace is None or not workspace.managed or not packaged.is_file():
+        return packaged
+    copy = workspace.root / FIGURES / packaged.name
+    if not copy.exists():
+        copy.parent.mkdir(exist_ok=True)
+        shutil.copyfile(packaged, copy)
+    return copy

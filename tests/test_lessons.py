@@ -85,3 +85,13 @@ def test_figures_are_copied_into_the_workspace_and_named_by_a_short_path(tmp_pat
     result = runner.invoke(app, ["lesson", "4"])
     assert "Figure: Decision boundary learned for AND, in figures/and_gate.png" in result.output
     assert (tmp_path / "ws" / "figures" / "and_gate.png").is_file()
+
+
+def test_figures_option_opens_each_figure(tmp_path, monkeypatch):
+    opened = []
+    monkeypatch.setattr("click.launch", lambda path, **kw: opened.append(path) or 0)
+    runner = CliRunner()
+    runner.invoke(app, ["init", str(tmp_path / "ws")])
+    monkeypatch.chdir(tmp_path / "ws")
+    result = runner.invoke(app, ["lesson", "9", "--figures"])
+    assert result.exit_code == 0 and opened == ["figures/loss_curve.png"]

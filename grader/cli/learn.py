@@ -1,7 +1,6 @@
 """The learner's everyday commands: init, list, next, lesson, check, hint, reset, progress."""
 import json
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -15,8 +14,6 @@ from ..manifest import LearnnnError
 from ..plots import save_training_plot
 from . import app, echo, load_course, open_workspace, workspace_option
 from .quizzes import verdict_text
-
-FIGURES = "figures"  # workspace folder holding copies of the lessons' figures, to open them easily
 
 
 @app.command()
@@ -80,20 +77,12 @@ def current_exercise(course, ws, state, *, command):
 
 
 def _figure_path(ws, lesson):
-    """Where the learner can open a lesson's figure: a copy in the workspace's figures/ folder, given
-    relative to here, or the packaged file when there is no workspace."""
     def where(src):
-        packaged = (lesson.path.parent / src).resolve()
-        if ws is not None and ws.managed and packaged.is_file():
-            copy = ws.root / FIGURES / packaged.name
-            if not copy.exists():
-                copy.parent.mkdir(exist_ok=True)
-                shutil.copyfile(packaged, copy)
-            packaged = copy
+        path = workspace.figure(ws, (lesson.path.parent / src).resolve())
         try:
-            return os.path.relpath(packaged)
+            return os.path.relpath(path)
         except ValueError:  # another drive on Windows
-            return str(packaged)
+            return str(path)
     return where
 
 
