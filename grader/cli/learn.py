@@ -77,12 +77,17 @@ def current_exercise(course, ws, state, *, command):
 
 
 def _figure_path(ws, lesson):
+    """The shortest way to name a figure from here: relative when below this folder, else from ~."""
     def where(src):
         path = workspace.figure(ws, (lesson.path.parent / src).resolve())
         try:
-            return os.path.relpath(path)
+            relative = os.path.relpath(path)
         except ValueError:  # another drive on Windows
-            return str(path)
+            relative = ".."
+        if not relative.startswith(".."):
+            return relative
+        home = Path.home()
+        return f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
     return where
 
 

@@ -78,7 +78,7 @@ def _draw(screen, mode):
         echo("\n" + "-" * 60)
     echo(render.bold(f"learnnn watch: {screen.exercise}") + f"   {screen.file} ({mode})")
     for note in screen.notes:
-        echo(_note(note))
+        echo(render.wrap(_note(note)))
     echo("")
     if screen.result is not None:
         echo(render.check_result(screen.result, limit=4,
@@ -94,7 +94,7 @@ def _draw(screen, mode):
         echo(f"Edit {screen.file.name} and save: it is checked again every time.")
     if screen.hint:
         number, count, text = screen.hint
-        echo("\n" + render.bold(f"Hint {number} of {count}:") + f" {text}")
+        echo("\n" + render.wrap(render.bold(f"Hint {number} of {count}:") + f" {text}", hang=""))
     if screen.listing:
         echo("")
         for name, title, passed, current in screen.listing:
@@ -188,7 +188,7 @@ def submit(workspace_dir, out):
     if report.missing:
         echo(_note(f"  missing, so not included: {', '.join(report.missing)}"))
     for name, why in report.broken:
-        echo(render.bad(f"  {name} is not valid Python ({why}): it will score nothing until you fix it"))
+        echo(render.wrap(render.bad(f"  {name} is not valid Python ({why}): it will score nothing until you fix it")))
     for name, why in report.unreadable:
         echo(render.bad(f"  {name} can't be read ({why}), so it is not included"))
     echo("\nUpload that one file.")
@@ -209,9 +209,9 @@ def doctor(workspace_dir, rebuild):
     tick, cross, _, _ = render._symbols()
     marks = {"ok": render.ok(tick), "note": _note("!"), "problem": render.bad(cross)}
     for finding in report.findings:
-        echo(f" {marks[finding.status]} {finding.message}")
+        echo(render.wrap(f" {marks[finding.status]} {finding.message}", hang="   "))
         if finding.fix:
-            echo(f"     fix: {finding.fix}")
+            echo(render.wrap(f"     fix: {finding.fix}", hang="          "))
     ws = report.workspace
     if ws is not None and ws.managed and report.state is not None and (report.rebuild or rebuild):
         count = len(doctoring.changed_exercises(course, ws))
