@@ -3,6 +3,7 @@ stripped by the CLI when NO_COLOR is set or the output is not a terminal; lesson
 import ast
 import functools
 import io
+import os
 import re
 import shutil
 import sys
@@ -141,15 +142,21 @@ def _underline_headings(lines, text):
     return out
 
 
-def terminal_width(most=120):
-    """The terminal's width in columns (COLUMNS, else the terminal, else 80), at most ``most``."""
-    return max(40, min(most, shutil.get_terminal_size((80, 24)).columns))
+def terminal_width(most=120, default=80):
+    """The terminal's width in columns (COLUMNS, else the terminal's own), at most ``most``;
+    ``default`` when stdout is no terminal and COLUMNS is not set."""
+    if not os.environ.get("COLUMNS", "").isdigit() and not sys.stdout.isatty():
+        return default
+    return max(40, min(most, shutil.get_terminal_size((default or 80, 24)).columns))
 
 
 def wrap(text, *, indent="", hang=None, width=None):
     """``text`` wrapped to the terminal, each line kept apart; continuation lines are indented by
-    ``hang`` (default: the line's own leading spaces plus two). Paths and words are never split."""
-    width = width or terminal_width()
+    ``hang`` (default: the line's own leading spaces plus two). Paths and words are never split.
+    Output into a pipe or a file has no width: it is left as it is, for grep."""
+    width = width or terminal_width(default=None)
+    if width is None:
+        return "\n".join(indent + line for line in str(text).splitlines())
     out = []
     for line in str(text).splitlines() or [""]:
         lead = indent + line[:len(line) - len(line.lstrip())]
