@@ -4,6 +4,7 @@ Stored as .learnnn/progress.json in a workspace. A corrupt or hand-edited file
 is set aside (never deleted) and rebuilt; checks re-run fill it in again.
 """
 import json
+import math
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -29,7 +30,7 @@ class Progress:
             return step.id in self.lessons_read
         if step.kind == "quiz":
             q = self.quizzes.get(step.id)
-            return bool(q) and q.get("max", 0) > 0 and q.get("best", q.get("score", 0)) >= QUIZ_PASS * q["max"]
+            return bool(q) and q.get("max", 0) > 0 and q.get("best", q.get("score", 0)) >= pass_mark(q["max"])
         return bool(self.exercises.get(step.id, {}).get("passed"))
 
     def passes(self, name, ws=None):
@@ -57,6 +58,11 @@ class Progress:
     def mark_read(self, lesson_id):
         if lesson_id not in self.lessons_read:
             self.lessons_read.append(lesson_id)
+
+
+def pass_mark(maximum):
+    """How many right answers a quiz of ``maximum`` questions needs: QUIZ_PASS of them, rounded up."""
+    return math.ceil(round(QUIZ_PASS * maximum, 9))
 
 
 def path(workspace):

@@ -129,6 +129,8 @@ def _letters(given, question):
             out.append(texts[key])
         elif letter and letter.group(1) in valid:
             out.append(letter.group(1))
+        elif question.kind == "multiple" and key.isalpha() and set(key) <= set(valid):  # "ac" for a and c
+            out.extend(key)
         elif key:
             raise reading.NotAnAnswer(f"'{str(item).strip()}' is not one of the choices; answer with "
                                       f"{'a letter' if question.kind == 'single' else 'letters'} from "

@@ -88,6 +88,11 @@ def test_spellings_that_mean_the_same(a, b):
     ("01-intro", "epoch", "one epoch"),
     ("09-training", "epoch-word", "one epoch"),
     ("12-beyond", "backward-name", "backward()"),
+    ("02-activations", "never-negative", "a, c, e"),
+    ("02-activations", "never-negative", "A C E"),
+    ("02-activations", "never-negative", "ace"),
+    ("02-activations", "never-negative", ["e", "a", "c"]),
+    ("02-activations", "never-negative", "sigmoid, relu, softmax"),
 ])
 def test_right_answers_that_were_marked_wrong(lesson_id, qid, given):
     assert quiz.check(question(lesson_id, qid), given) == (True, "")

@@ -13,11 +13,6 @@ HOW = {"single": "one letter", "multiple": "letters separated by commas",
        "numeric": "a number; 1/2, 50% and sqrt(2) work too", "text": "a word or short phrase"}
 
 
-def pass_mark(maximum):
-    """The number of right answers a quiz of ``maximum`` questions needs (80%, rounded up)."""
-    return -(-round(progress.QUIZ_PASS * maximum * 1000) // 1000)
-
-
 def _ask(question, number, count):
     """Ask until the answer can be read; an empty or unreadable answer is never scored."""
     echo("")
@@ -55,7 +50,7 @@ def quiz_command(quiz_id, sheet, as_json, workspace_dir):
         result = quiz.grade(chosen, answers)
     else:
         echo(render.bold(f"Quiz: {chosen.title}") +
-             f" ({count} questions; you pass with {pass_mark(count)} right, {progress.QUIZ_PASS:.0%})")
+             f" ({count} questions; you pass with {progress.pass_mark(count)} right, {progress.QUIZ_PASS:.0%})")
         answers = {}
         tick, cross, _, _ = render._symbols()
         for number, question in enumerate(chosen.questions, start=1):
@@ -83,7 +78,7 @@ def quiz_command(quiz_id, sheet, as_json, workspace_dir):
 
 def verdict_text(quiz_id, score, maximum, best=None):
     """The score, the pass mark and what to do next; shared with `learnnn next` after a failed quiz."""
-    need = pass_mark(maximum)
+    need = progress.pass_mark(maximum)
     line = render.bold(f"Score: {score}/{maximum}")
     if best is not None and best != score:
         line += f" (your best: {best}/{maximum})"
