@@ -76,19 +76,20 @@ def current_exercise(course, ws, state, *, command):
     return course.exercise(name)
 
 
+def short(path):
+    """The shortest way to name ``path`` from here: relative when below this folder, else from ~."""
+    path = Path(path).resolve()
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        relative = ".."
+    if not relative.startswith(".."):
+        return relative
+    return f"~/{path.relative_to(Path.home())}" if path.is_relative_to(Path.home()) else str(path)
+
+
 def _figure_path(ws, lesson):
-    """The shortest way to name a figure from here: relative when below this folder, else from ~."""
-    def where(src):
-        path = workspace.figure(ws, (lesson.path.parent / src).resolve())
-        try:
-            relative = os.path.relpath(path)
-        except ValueError:  # another drive on Windows
-            relative = ".."
-        if not relative.startswith(".."):
-            return relative
-        home = Path.home()
-        return f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
-    return where
+    return lambda src: short(workspace.figure(ws, (lesson.path.parent / src).resolve()))
 
 
 def _page(text):
@@ -200,7 +201,7 @@ def check(exercise, workspace_dir, as_json, everything):
                                        functions=render.stub_functions(course.exercise(result.exercise).stub)))
         plot = save_training_plot(ws, result) if ws.managed else None  # never write into a plain submission folder
         if plot:
-            echo(f"\nYour loss and accuracy curves: {os.path.relpath(plot)}")
+            echo(f"\nYour loss and accuracy curves: {short(plot)}")
         if len(results) > 1:
             echo("")
     failing = [r.exercise for r in results if not r.passed]
@@ -256,7 +257,7 @@ def reset(exercise, workspace_dir):
         echo(f"{chosen.filename} already is the starting stub.")
     else:
         echo(render.wrap(f"Restored the starting {chosen.filename}; your version is saved as "
-                         f"{os.path.relpath(report.backup)}"))
+                         f"{short(report.backup)}"))
 
 
 @app.command("progress")
@@ -272,6 +273,8 @@ def progress_command(workspace_dir):
         read = lesson.id in state.lessons_read
         quiz = state.quizzes.get(lesson.id)
         quiz_text = f"quiz {quiz['best']}/{quiz['max']}" if quiz else "quiz not taken"
+        if quiz and quiz["best"] < progress.pass_mark(quiz["max"]):
+            quiz_text += f" (pass mark {progress.pass_mark(quiz['max'])})"
         passed = [n for n in lesson.exercises if state.passes(n)]
         ex_text = f", exercises {len(passed)}/{len(lesson.exercises)}" if lesson.exercises else ""
         all_done = all(state.done(s) for s in course.steps if s.lesson == lesson.id)
