@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from learnnn import manifest, render
+from learnnn import lessonview, manifest
 from learnnn.cli import app
 
 COURSE = manifest.load()
@@ -64,17 +64,17 @@ def test_lesson_renders_in_the_terminal_without_markup(tmp_path, monkeypatch):
 @pytest.mark.parametrize("lesson", COURSE.lessons, ids=lambda l: l.id)
 def test_plain_rendering_has_real_tables_and_no_markup(lesson):
     text = lesson.path.read_text()
-    shown = render.lesson(text, width=60)
+    shown = lessonview.lesson(text, width=60)
     assert "\x1b[" not in shown and "```" not in shown and not re.search(r"\*\*[A-Za-z]", shown)
     assert not re.search(r"^\s*\|.*\|\s*$", shown, re.MULTILINE), "a Markdown table printed as raw pipes"
-    prose = render.lesson(re.sub(r"```.*?```", "", text, flags=re.DOTALL), width=60)
+    prose = lessonview.lesson(re.sub(r"```.*?```", "", text, flags=re.DOTALL), width=60)
     assert "`" not in prose, "stray backticks from inline code"
     assert max(map(len, shown.splitlines())) <= 60
-    assert shown.count("Figure:") == len(render.FIGURE.findall(text))
+    assert shown.count("Figure:") == len(lessonview.FIGURE.findall(text))
 
 
 def test_inline_code_across_two_source_lines_stays_in_place():
-    shown = render.lesson("Call `np.clip(p,\neps, 1 - eps)` before the log.\n", width=80)
+    shown = lessonview.lesson("Call `np.clip(p,\neps, 1 - eps)` before the log.\n", width=80)
     assert shown.strip() == "Call np.clip(p, eps, 1 - eps) before the log."
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .. import progress, render, workspace
+from .. import lessonview, progress, render, workspace
 from .. import watch as watching
 from ..check import run_checks
 from ..doctor import changed_exercises
@@ -108,9 +108,9 @@ def colour():
 def show_lesson(course, ws, state, lesson, *, figures=False):
     where = _figure_path(ws, lesson)
     text = lesson.path.read_text(encoding="utf-8")
-    _page(render.lesson(text, figure_path=where, color=colour()))
+    _page(lessonview.lesson(text, figure_path=where, color=colour()))
     if figures:
-        for src in render.FIGURE.findall(text):
+        for src in lessonview.FIGURE.findall(text):
             path = where(src[1])
             echo(f"opening {path}")
             click.launch(path)
