@@ -15,6 +15,7 @@ from .. import submit as submitting
 from .. import watch as watching
 from ..manifest import LearnnnError
 from . import app, echo, load_course, open_workspace, workspace_option
+from .learn import pick_exercise
 
 
 def _note(text):
@@ -34,8 +35,6 @@ def watch(exercise, workspace_dir, auto_advance, poll):
 
     Keys: h hint, n next exercise, l list, r check again, q quit.
     """
-    from .learn import pick_exercise
-
     course, ws, state = open_workspace(workspace_dir)
     name = pick_exercise(course, exercise).name if exercise else watching.first_unpassed(course, state, ws)
     if name is None:
@@ -113,7 +112,7 @@ def _draw(screen, mode):
 def solution(exercise, give_up, workspace_dir):
     """Show EXERCISE's reference solution beside your code, once your code passes."""
     course, ws, state = open_workspace(workspace_dir)
-    chosen = course.exercise(exercise)
+    chosen = pick_exercise(course, exercise)
     if not chosen.solution.is_file():
         raise LearnnnError(f"this version of learnnn has no reference solution for {chosen.name}")
     entry = state.exercises.get(chosen.name, {})
