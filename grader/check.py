@@ -12,8 +12,9 @@ from .results import CheckResult, TestOutcome
 SUITES = PACKAGE / "suites"
 
 
-def run_checks(*, course, source_dir, exercises):
+def run_checks(*, course, source_dir, exercises, plugins=()):
     """Grade the learner modules in ``source_dir`` for each named exercise; returns CheckResults in order.
+    ``plugins``: more pytest plugins, e.g. `learnnn watch`'s progress line (they never change outcomes).
 
     Never raises for anything the learner wrote: a missing file, a crash or a
     hang becomes failed tests with a message.
@@ -32,7 +33,7 @@ def run_checks(*, course, source_dir, exercises):
     try:
         with contextlib.redirect_stdout(io.StringIO()) as out, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the suites' own arithmetic on extreme values is not the learner's
-            code = pytest.main(args, plugins=[plugin])
+            code = pytest.main(args, plugins=[plugin, *plugins])
     finally:
         plugin.close()  # also when pytest stops before its unconfigure hook
     seconds = time.perf_counter() - started
@@ -50,8 +51,8 @@ def run_checks(*, course, source_dir, exercises):
     return results
 
 
-def run_check(*, course, source_dir, exercise):
-    return run_checks(course=course, source_dir=source_dir, exercises=[exercise])[0]
+def run_check(*, course, source_dir, exercise, plugins=()):
+    return run_checks(course=course, source_dir=source_dir, exercises=[exercise], plugins=plugins)[0]
 
 
 __all__ = ["run_check", "run_checks", "CheckResult", "TestOutcome"]

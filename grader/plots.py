@@ -56,7 +56,7 @@ def save_training_plot(ws, result):
         for key, values in group.items():
             ax.plot(np.arange(1, values.size + 1), values, marker="o" if values.size <= 30 else None,
                     markersize=3, label=key.replace("_", " "))
-        ax.set(title=f"{result.exercise}: {title}", xlabel="epoch", ylabel=title)
+        ax.set(title=f"{result.exercise}: {title} after each epoch of your training", xlabel="epoch", ylabel=title)
         if title == "accuracy":
             ax.set_ylim(-0.02, 1.02)
         ax.grid(alpha=0.3)

@@ -4,6 +4,7 @@ Stored as .learnnn/progress.json in a workspace. A corrupt or hand-edited file
 is set aside (never deleted) and rebuilt; checks re-run fill it in again.
 """
 import json
+import math
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -16,24 +17,39 @@ VERSION = 1
 class Progress:
     lessons_read: list = field(default_factory=list)
     quizzes: dict = field(default_factory=dict)  # id -> {"score", "max"}
-    exercises: dict = field(default_factory=dict)  # name -> {"passed", "score", "max_score", "hints", "gave_up"}
+    # name -> {"passed": its last check passed, "ever_passed", "score", "max_score", "hints", "gave_up"}
+    exercises: dict = field(default_factory=dict)
     problem: str = ""  # set when the stored file could not be read
 
     def exercise(self, name):
-        return self.exercises.setdefault(name, {"passed": False, "score": 0, "max_score": 0, "hints": 0, "gave_up": False})
+        return self.exercises.setdefault(name, {"passed": False, "ever_passed": False, "score": 0, "max_score": 0,
+                                                "hints": 0, "gave_up": False})
 
     def done(self, step):
         if step.kind == "lesson":
             return step.id in self.lessons_read
         if step.kind == "quiz":
             q = self.quizzes.get(step.id)
-            return bool(q) and q.get("max", 0) > 0 and q.get("best", q.get("score", 0)) >= QUIZ_PASS * q["max"]
+            return bool(q) and q.get("max", 0) > 0 and q.get("best", q.get("score", 0)) >= pass_mark(q["max"])
         return bool(self.exercises.get(step.id, {}).get("passed"))
 
-    def record_check(self, result):
+    def passes(self, name, ws=None):
+        """The exercise's last check passed, on its file as it is now when ``ws`` is given."""
+        entry = self.exercises.get(name, {})
+        if not entry.get("passed"):
+            return False
+        return ws is None or not entry.get("digest") or entry["digest"] == ws.digest(name)
+
+    def record_check(self, result, digest=""):
+        """``digest``: the fingerprint of the module this check ran on (Workspace.digest)."""
         entry = self.exercise(result.exercise)
-        entry.update(score=result.score, max_score=result.max_score)
-        entry["passed"] = entry["passed"] or result.passed  # once passed, an exercise stays done
+        entry.update(score=result.score, max_score=result.max_score, passed=result.passed, digest=digest)
+        entry["ever_passed"] = entry.get("ever_passed", False) or result.passed  # a regression drops the tick, not this
+
+    def record_reset(self, name):
+        """The starting stub is back: the exercise is not done any more."""
+        entry = self.exercise(name)
+        entry.update(passed=False, score=0, digest="")
 
     def record_quiz(self, quiz_id, score, maximum):
         best = max(score, self.quizzes.get(quiz_id, {}).get("best", 0))
@@ -42,6 +58,11 @@ class Progress:
     def mark_read(self, lesson_id):
         if lesson_id not in self.lessons_read:
             self.lessons_read.append(lesson_id)
+
+
+def pass_mark(maximum):
+    """How many right answers a quiz of ``maximum`` questions needs: QUIZ_PASS of them, rounded up."""
+    return math.ceil(round(QUIZ_PASS * maximum, 9))
 
 
 def path(workspace):
@@ -62,8 +83,10 @@ def _quiz(entry):
 def _exercise(entry):
     if not isinstance(entry, dict):
         return None
-    clean = {"passed": entry.get("passed") is True, "score": entry.get("score", 0), "max_score": entry.get("max_score", 0),
-             "hints": entry.get("hints", 0), "gave_up": entry.get("gave_up") is True}
+    clean = {"passed": entry.get("passed") is True,
+             "ever_passed": entry.get("ever_passed", entry.get("passed")) is True, "score": entry.get("score", 0), "max_score": entry.get("max_score", 0),
+             "hints": entry.get("hints", 0), "gave_up": entry.get("gave_up") is True,
+             "digest": entry.get("digest") if isinstance(entry.get("digest"), str) else ""}
     if not (_number(clean["score"]) and _number(clean["max_score"])) or not isinstance(clean["hints"], int) \
             or isinstance(clean["hints"], bool) or clean["hints"] < 0:
         return None

@@ -1,4 +1,6 @@
-"""Quizzes: loading them, and grading one answer to one question or a whole answer sheet."""
+"""Quizzes: loading them, and grading one answer to one question or a whole answer sheet.
+
+How a typed answer is read (numbers, shapes, spellings) lives in learnnn.answers, for every quiz alike."""
 import json
 import re
 import string
@@ -7,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from . import answers as reading
 from .manifest import LearnnnError
 
 KINDS = {"single", "multiple", "numeric", "text"}
@@ -110,48 +113,52 @@ def _question(raw, where):
                     choices, float(raw.get("tolerance", 0) or 0), tuple(str(a) for a in raw.get("accept") or ()))
 
 
-def _norm(text):
-    return re.sub(r"\s+", " ", str(text).strip().lower()).strip(" .")
-
-
 def _letters(given, question):
-    """Letters from 'b', 'B', ['a', 'c'], 'a, c' or a choice's own text."""
-    items = given if isinstance(given, (list, tuple)) else re.split(r"[,\s]+", str(given).strip())
-    texts = {_norm(c): LETTERS[i] for i, c in enumerate(question.choices)}
-    if not isinstance(given, (list, tuple)) and _norm(given) in texts:
-        return [texts[_norm(given)]]
+    """Letters from 'b', 'B', '(b)', ['a', 'c'], 'a, c' or a choice's own text (shapes written any way)."""
+    texts = {reading.words(c): LETTERS[i] for i, c in enumerate(question.choices)}
+    valid = LETTERS[:len(question.choices)]
+    if not isinstance(given, (list, tuple)):
+        if reading.words(given) in texts:
+            return [texts[reading.words(given)]]
+        given = re.split(r"[,;\s]+", str(given).strip())
     out = []
-    for item in items:
-        item = _norm(item)
-        if item in texts:
-            out.append(texts[item])
-        elif len(item) == 1 and item in LETTERS[:len(question.choices)]:
-            out.append(item)
-        elif item:
-            raise ValueError(f"'{item}' is not one of the choices {', '.join(LETTERS[:len(question.choices)])}")
+    for item in given:
+        key = reading.words(item)
+        letter = re.fullmatch(r"[^a-z0-9]*([a-z])[^a-z0-9]*", str(item).strip().lower())  # b, B, (b), b)
+        if key in texts:
+            out.append(texts[key])
+        elif letter and letter.group(1) in valid:
+            out.append(letter.group(1))
+        elif question.kind == "multiple" and key.isalpha() and set(key) <= set(valid):  # "ac" for a and c
+            out.extend(key)
+        elif key:
+            raise reading.NotAnAnswer(f"'{str(item).strip()}' is not one of the choices; answer with "
+                                      f"{'a letter' if question.kind == 'single' else 'letters'} from "
+                                      f"{valid[0]} to {valid[-1]}")
     return out
 
 
 def check(question, given):
-    """(correct, problem): ``problem`` says why the answer could not be read, if it couldn't."""
-    if given is None or (isinstance(given, str) and not given.strip()):
+    """(correct, problem). ``problem`` is set when ``given`` can't be read as an answer to this
+    question at all (empty, not a number, not a choice): the interactive quiz asks again then,
+    and a graded sheet counts it wrong and says why."""
+    if given is None or (isinstance(given, str) and not given.strip()) or given == []:
         return False, "no answer given"
     try:
         if question.kind == "single":
-            letters = _letters(given, question)
+            letters = set(_letters(given, question))
             if len(letters) != 1:
                 return False, "give one letter"
-            return letters[0] == question.answer, ""
+            return letters.pop() == question.answer, ""
         if question.kind == "multiple":
             return tuple(sorted(set(_letters(given, question)))) == question.answer, ""
         if question.kind == "numeric":
-            if isinstance(given, bool):
-                raise ValueError("give a number")
-            value = float(str(given).strip().rstrip("%")) if isinstance(given, str) else float(given)
-            return abs(value - question.answer) <= question.tolerance + 1e-12, ""
-        return _norm(given) in {_norm(question.answer), *map(_norm, question.accept)}, ""
-    except (ValueError, TypeError) as exc:
-        return False, f"could not read the answer: {exc}"
+            return abs(reading.number(given) - question.answer) <= question.tolerance + 1e-9, ""
+        if isinstance(given, (list, dict)):
+            raise reading.NotAnAnswer("give a word or a short phrase")
+        return reading.words(given) in {reading.words(question.answer), *map(reading.words, question.accept)}, ""
+    except reading.NotAnAnswer as exc:
+        return False, str(exc)
 
 
 def grade(quiz, answers, problems=()):

@@ -1,7 +1,12 @@
-"""Turning results into text for a terminal. Colour is added with click.style and
-stripped by the CLI when NO_COLOR is set or the output is not a terminal."""
-import re
+"""Turning results into text for a terminal, wrapped to its width. Colour is added with click.style
+and stripped by the CLI when NO_COLOR is set or the output is not a terminal (lessons: learnnn.lessonview)."""
+import ast
+import functools
+import os
+import shutil
 import sys
+import textwrap
+from pathlib import Path
 
 import click
 
@@ -32,35 +37,61 @@ def pretty_test(name):
     return f"{words} [{param}" if param else words
 
 
-def check_result(result, *, show_all=False, limit=8):
+def check_result(result, *, show_all=False, limit=8, functions=()):
+    """A check's verdict and failures. Failures of one function with the same message are shown once
+    ("and 5 more like it"), so a stub reads as one message per function; failures of different
+    functions never share a heading. ``show_all`` shows every failure on its own.
+    ``functions``: the exercise's function names (see ``stub_functions``), to tell tests apart."""
     tick, cross, _, _ = _symbols()
     lines = []
     passed = sum(t.passed for t in result.tests)
     score = f"score {result.score:g}/{result.max_score:g}"
     if result.error:
         lines.append(bad(f"{cross} {result.exercise}: the check could not run"))
-        lines.append(f"  {result.error}")
+        lines.append(wrap(f"  {result.error}"))
         return "\n".join(lines)
     if result.passed:
         lines.append(ok(f"{tick} {result.exercise}: all {len(result.tests)} tests pass ({score})"))
     else:
         lines.append(bad(f"{cross} {result.exercise}: {passed} of {len(result.tests)} tests pass ({score})"))
-    # Tests that fail for the same reason are shown once, so a stub reads as one message per function.
     groups = {}
-    for test in result.failures:
-        groups.setdefault(test.message, []).append(test.name)
-    for shown, (message, names) in enumerate(groups.items()):
+    for n, test in enumerate(result.failures):
+        key = n if show_all else (subject(test.name, functions), test.message)
+        groups.setdefault(key, (test.message, []))[1].append(test.name)
+    for shown, (message, names) in enumerate(groups.values()):
         if shown == limit and not show_all:
             lines.append(f"  ... and {len(groups) - limit} more kinds of failure (`--all` shows every one)")
             break
         title = pretty_test(names[0]) + (f" (and {len(names) - 1} more like it)" if len(names) > 1 else "")
         lines.append("")
         lines.append(bad(f"  {cross} {title}"))
-        lines.extend(f"    {line}" for line in message.splitlines())
+        lines.extend(wrap(f"    {line}") for line in message.splitlines())
     if result.metrics:
         lines.append("")
-        lines.append("  " + ", ".join(f"{k} {_metric(v)}" for k, v in result.metrics.items()))
+        lines.append(wrap("  " + ", ".join(f"{k} {_metric(v)}" for k, v in result.metrics.items())))
     return "\n".join(lines)
+
+
+def subject(test_name, functions=()):
+    """Which function a test is about: the longest of ``functions`` its name or parameter starts with,
+    else the first word of its name (test_bce_values -> bce)."""
+    base, _, param = test_name.partition("[")
+    base = base.removeprefix("test_")
+    for text in (param.rstrip("]"), base):
+        named = [f for f in functions if text == f or text.startswith(f + "_") or text.startswith(f + "-")]
+        if named:
+            return max(named, key=len)
+    return base.split("_")[0]
+
+
+@functools.lru_cache(maxsize=None)
+def stub_functions(path):
+    """The names of the functions a starting stub defines (read with ast; nothing is run)."""
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return ()
+    return tuple(node.name for node in tree.body if isinstance(node, ast.FunctionDef))
 
 
 def _metric(value):
@@ -73,28 +104,37 @@ def bar(done, total, width=30):
     return f"{full * filled}{empty * (width - filled)} {done}/{total}"
 
 
-def markdown(text, figures_dir=None):
-    """Markdown for a terminal: bold headings, indented code, figures named by their file."""
-    out, in_code = [], False
-    for line in text.splitlines():
-        if line.startswith("```"):
-            in_code = not in_code
+def terminal_width(most=120, default=80):
+    """The terminal's width in columns (COLUMNS, else the terminal's own), at most ``most``;
+    ``default`` when stdout is no terminal and COLUMNS is not set."""
+    if not os.environ.get("COLUMNS", "").isdigit() and not sys.stdout.isatty():
+        return default
+    return max(40, min(most, shutil.get_terminal_size((default or 80, 24)).columns))
+
+
+def wrap(text, *, indent="", hang=None, width=None):
+    """``text`` wrapped to the terminal, each line kept apart; continuation lines are indented by
+    ``hang`` (default: the line's own leading spaces plus two). Paths and words are never split.
+    Output into a pipe or a file has no width: it is left as it is, for grep."""
+    width = width or terminal_width(default=None)
+    if width is None:
+        return "\n".join(indent + line for line in str(text).splitlines())
+    out = []
+    for line in str(text).splitlines() or [""]:
+        lead = indent + line[:len(line) - len(line.lstrip())]
+        body = line.strip()
+        if len(click.unstyle(lead + body)) <= width or not body:
+            out.append((lead + body).rstrip())
             continue
-        if in_code:
-            out.append(click.style("    " + line, fg="cyan"))
-            continue
-        heading = re.match(r"^(#{1,6})\s+(.*)", line)
-        image = re.match(r"^!\[(.*?)\]\((.*?)\)", line.strip())
-        if heading:
-            level, title = len(heading.group(1)), heading.group(2)
-            out.append(bold(title.upper() if level == 1 else title))
-            if level <= 2:
-                out.append("=" * len(title) if level == 1 else "-" * len(title))
-        elif image:
-            where = figures_dir / image.group(2) if figures_dir else image.group(2)
-            out.append(click.style(f"[figure: {image.group(1)} -- open {where}]", fg="magenta"))
-        else:
-            line = re.sub(r"\*\*(.+?)\*\*", lambda m: bold(m.group(1)), line)
-            line = re.sub(r"`([^`]+)`", lambda m: click.style(m.group(1), fg="cyan"), line)
-            out.append(line)
+        rest = lead + "  " if hang is None else hang
+        out.extend(textwrap.wrap(body, width, initial_indent=lead, subsequent_indent=rest,
+                                 break_long_words=False, break_on_hyphens=False) or [lead])
     return "\n".join(out)
+
+
+def dim(text):
+    return click.style(text, dim=True)
+
+
+def warn(text):
+    return click.style(text, fg="yellow")

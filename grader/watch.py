@@ -42,21 +42,23 @@ class Screen:
     hint: tuple = ()  # (number, count, text) after `h`
     listing: list = field(default_factory=list)  # (name, title, passed, current) after `l`
     notes: list = field(default_factory=list)  # one-line messages, e.g. that the exercise changed
+    stub: Path = None  # the exercise's starting file: its function names group the failures
 
 
 # ---------------------------------------------------------------- choosing exercises
 
 
-def first_unpassed(course, state):
-    return next((n for n in course.exercises if not state.exercises.get(n, {}).get("passed")), None)
+def first_unpassed(course, state, ws=None):
+    """The current exercise: the first whose last check failed, or whose file changed since it passed."""
+    return next((n for n in course.exercises if not state.passes(n, ws)), None)
 
 
-def following_exercise(course, state, current):
+def following_exercise(course, state, current, ws=None):
     """The next exercise after ``current`` that does not pass yet, wrapping around; None when all pass."""
     names = list(course.exercises)
     start = names.index(current) + 1
     for name in names[start:] + names[:start]:
-        if name != current and not state.exercises.get(name, {}).get("passed"):
+        if name != current and not state.passes(name, ws):
             return name
     return None
 
@@ -67,9 +69,10 @@ def following_exercise(course, state, current):
 class Session:
     """The exercise being watched, and what each key does to it."""
 
-    def __init__(self, *, course, ws, exercise, auto_advance=False, on_check=None):
+    def __init__(self, *, course, ws, exercise, auto_advance=False, on_check=None, on_test=None):
         self.course, self.ws, self.auto_advance = course, ws, auto_advance
         self.on_check = on_check  # called with the exercise's name as a check starts (checks can take a while)
+        self.on_test = on_test  # called with (number, count, test name) as each test starts
         self.exercise = course.exercise(exercise)
         self.result = None
         self.plot = None
@@ -92,21 +95,28 @@ class Session:
         steps = self.course.steps
         return Screen(self.exercise.name, self.ws.module(self.exercise), self.result,
                       sum(state.done(s) for s in steps), len(steps),
-                      following_exercise(self.course, state, self.exercise.name) or "", self.plot, **extra)
+                      following_exercise(self.course, state, self.exercise.name, self.ws) or "", self.plot,
+                      stub=self.exercise.stub, **extra)
 
     def check(self):
         notes = []
         if self.on_check:
             self.on_check(self.exercise.name)
         self.seen = signature(self.files())  # a save during the check is then noticed after it
+        digest = self.ws.digest(self.exercise.name)
+        follow = TestProgress(self.on_test)
         with _passing_on_ctrl_c():
-            result = run_check(course=self.course, source_dir=self.ws.root, exercise=self.exercise.name)
+            result = run_check(course=self.course, source_dir=self.ws.root, exercise=self.exercise.name,
+                               plugins=[follow])
+        if follow.stopped:
+            notes.append(f"Stopped at the first call that timed out ({follow.stopped}); the tests after it "
+                         "did not run. Fix that one and save.")
         state = self._state(notes)
-        state.record_check(result)
+        state.record_check(result, digest)
         progress.save(self.ws, state)
         self.result, self.plot = result, save_training_plot(self.ws, result)
         if result.passed and self.auto_advance:
-            following = following_exercise(self.course, state, self.exercise.name)
+            following = following_exercise(self.course, state, self.exercise.name, self.ws)
             if following:
                 notes.append(f"{self.exercise.name} passes: moved on to {following}.")
                 return self.switch(following, notes)
@@ -121,7 +131,7 @@ class Session:
 
     def next(self):
         notes = []
-        following = following_exercise(self.course, self._state(notes), self.exercise.name)
+        following = following_exercise(self.course, self._state(notes), self.exercise.name, self.ws)
         if following is None:
             notes.append("Every other exercise passes already: there is no next one.")
             return self.screen(self._state(notes), notes=notes)
@@ -140,9 +150,32 @@ class Session:
     def listing(self):
         notes = []
         state = self._state(notes)
-        rows = [(e.name, e.title, bool(state.exercises.get(e.name, {}).get("passed")), e.name == self.exercise.name)
+        rows = [(e.name, e.title, state.passes(e.name, self.ws), e.name == self.exercise.name)
                 for e in self.course.exercises.values()]
         return self.screen(state, listing=rows, notes=notes)
+
+
+class TestProgress:
+    """A pytest plugin for `watch`: names each test as it starts, and stops the check at the first
+    call into the learner's code that times out, instead of waiting out every later test's limit too."""
+
+    def __init__(self, on_test=None):
+        self.on_test, self.count, self.number, self.stopped = on_test, 0, 0, ""
+
+    def pytest_collection_finish(self, session):
+        self.count = len(session.items)
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        self.number += 1
+        if self.on_test:
+            self.on_test(self.number, self.count, nodeid.rpartition("::")[2])
+
+    def pytest_runtest_makereport(self, item, call):
+        from .sandbox import LearnerTimeout
+
+        if call.excinfo is not None and isinstance(call.excinfo.value, LearnerTimeout) and not self.stopped:
+            self.stopped = item.name.removeprefix("test_")
+            item.session.shouldfail = "a call into the learner's code timed out"  # shouldstop reads as Ctrl-C
 
 
 @contextlib.contextmanager

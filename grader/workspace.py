@@ -3,6 +3,7 @@
 Any plain folder of exercise modules (an unzipped submission) works too; it
 just has no progress to keep. Nothing the learner wrote is ever overwritten.
 """
+import hashlib
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from pathlib import Path
 from .manifest import LearnnnError
 
 STATE = ".learnnn"
+FIGURES = "figures"  # copies of the lessons' figures, at a short path the learner can open
 
 
 @dataclass
@@ -24,6 +26,14 @@ class Workspace:
 
     def module(self, exercise):
         return self.root / exercise.filename
+
+    def digest(self, name):
+        """A fingerprint of the learner's module ("" when it can't be read): progress keeps the one each
+        check saw, so an exercise edited since it passed is known to need checking again."""
+        try:
+            return hashlib.sha1((self.root / f"{name}.py").read_bytes()).hexdigest()
+        except OSError:
+            return ""
 
 
 @dataclass
@@ -80,20 +90,41 @@ def init(course, directory):
     return report
 
 
+@dataclass
+class ResetReport:
+    backup: Path = None  # where the learner's version was kept
+    restored: bool = False  # False: the file already was the starting stub
+    was_missing: bool = False  # the learner had deleted (or renamed) the file
+
+
 def reset(workspace, exercise):
-    """Put the stub back; the learner's version goes to .learnnn/backups/. Returns the backup's path."""
+    """Put the stub back; the learner's version goes to .learnnn/backups/."""
     target = workspace.module(exercise)
-    backup = None
-    if target.exists():
-        if target.read_bytes() == exercise.stub.read_bytes():
-            return None
-        backups = workspace.state_dir / "backups"
-        backups.mkdir(parents=True, exist_ok=True)
-        backup = backups / f"{exercise.name}-{time.strftime('%Y%m%d-%H%M%S')}.py"
-        n = 1
-        while backup.exists():
-            backup = backups / f"{exercise.name}-{time.strftime('%Y%m%d-%H%M%S')}-{n}.py"
-            n += 1
-        shutil.copy2(target, backup)
+    if not target.exists():
+        shutil.copyfile(exercise.stub, target)
+        return ResetReport(restored=True, was_missing=True)
+    if target.read_bytes() == exercise.stub.read_bytes():
+        return ResetReport()
+    backups = workspace.state_dir / "backups"
+    backups.mkdir(parents=True, exist_ok=True)
+    backup = backups / f"{exercise.name}-{time.strftime('%Y%m%d-%H%M%S')}.py"
+    n = 1
+    while backup.exists():
+        backup = backups / f"{exercise.name}-{time.strftime('%Y%m%d-%H%M%S')}-{n}.py"
+        n += 1
+    shutil.copy2(target, backup)
     shutil.copyfile(exercise.stub, target)
-    return backup
+    return ResetReport(backup=backup, restored=True)
+
+
+def figure(workspace, packaged):
+    """Where the learner can open a lesson's figure: a copy in the workspace's figures/ folder (made once,
+    never overwritten), or the packaged file itself outside a workspace."""
+    packaged = Path(packaged)
+    if workspace is None or not workspace.managed or not packaged.is_file():
+        return packaged
+    copy = workspace.root / FIGURES / packaged.name
+    if not copy.exists():
+        copy.parent.mkdir(exist_ok=True)
+        shutil.copyfile(packaged, copy)
+    return copy

@@ -54,7 +54,7 @@ def test_list_json(runner, ws):
 
 def test_next_shows_lesson_then_quiz_then_exercise(runner, ws):
     first = run(runner, "next", "--workspace", ws)
-    assert first.exit_code == 0 and "WHAT A NEURAL NETWORK IS" in first.output
+    assert first.exit_code == 0 and "1. What a neural network is\n====" in first.output
     second = run(runner, "next", "--workspace", ws)
     assert "learnnn quiz 01-intro" in second.output
 
@@ -179,7 +179,7 @@ def test_manifest_errors(tmp_path, text, expected):
 
 def test_lesson_command_shows_a_lesson(runner, ws):
     result = run(runner, "lesson", "2", "--workspace", ws)
-    assert result.exit_code == 0 and "ACTIVATION" in result.output
+    assert result.exit_code == 0 and "2. Activation functions\n====" in result.output
     assert run(runner, "lesson", "99", "--workspace", ws).exit_code == 2
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from learnnn import manifest
+from learnnn import lessonview, manifest
 from learnnn.cli import app
 
 COURSE = manifest.load()
@@ -52,8 +52,46 @@ def test_no_run_of_eight_words_from_the_sources():
     assert not copied, copied[:10]
 
 
-def test_lesson_renders_in_the_terminal_without_markup():
-    result = CliRunner().invoke(app, ["lesson", "02-activations"], env={"NO_COLOR": "1"})
+def test_lesson_renders_in_the_terminal_without_markup(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["lesson", "02-activations"], env={"NO_COLOR": "1", "COLUMNS": "60"})
     assert result.exit_code == 0
     assert "```" not in result.output and "\x1b[" not in result.output
-    assert "[figure:" in result.output
+    assert "Figure: Activation functions and their derivatives, in" in result.output
+    assert max(map(len, result.output.splitlines())) <= 60
+
+
+@pytest.mark.parametrize("lesson", COURSE.lessons, ids=lambda l: l.id)
+def test_plain_rendering_has_real_tables_and_no_markup(lesson):
+    text = lesson.path.read_text()
+    shown = lessonview.lesson(text, width=60)
+    assert "\x1b[" not in shown and "```" not in shown and not re.search(r"\*\*[A-Za-z]", shown)
+    assert not re.search(r"^\s*\|.*\|\s*$", shown, re.MULTILINE), "a Markdown table printed as raw pipes"
+    prose = lessonview.lesson(re.sub(r"```.*?```", "", text, flags=re.DOTALL), width=60)
+    assert "`" not in prose, "stray backticks from inline code"
+    assert max(map(len, shown.splitlines())) <= 60
+    assert shown.count("Figure:") == len(lessonview.FIGURE.findall(text))
+
+
+def test_inline_code_across_two_source_lines_stays_in_place():
+    shown = lessonview.lesson("Call `np.clip(p,\neps, 1 - eps)` before the log.\n", width=80)
+    assert shown.strip() == "Call np.clip(p, eps, 1 - eps) before the log."
+
+
+def test_figures_are_copied_into_the_workspace_and_named_by_a_short_path(tmp_path, monkeypatch):
+    runner = CliRunner()
+    runner.invoke(app, ["init", str(tmp_path / "ws")])
+    monkeypatch.chdir(tmp_path / "ws")
+    result = runner.invoke(app, ["lesson", "4"])
+    assert "Figure: Decision boundary learned for AND, in figures/and_gate.png" in result.output
+    assert (tmp_path / "ws" / "figures" / "and_gate.png").is_file()
+
+
+def test_figures_option_opens_each_figure(tmp_path, monkeypatch):
+    opened = []
+    monkeypatch.setattr("click.launch", lambda path, **kw: opened.append(path) or 0)
+    runner = CliRunner()
+    runner.invoke(app, ["init", str(tmp_path / "ws")])
+    monkeypatch.chdir(tmp_path / "ws")
+    result = runner.invoke(app, ["lesson", "9", "--figures"])
+    assert result.exit_code == 0 and opened == ["figures/loss_curve.png"]

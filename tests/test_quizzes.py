@@ -73,12 +73,41 @@ def test_answers_cli_json(sheet):
     ("", "empty"),
     ("{{{not: yaml", "not valid YAML"),
     ("- just\n- a list\n", "should map question ids"),
+    (None, "can't read"),
 ])
-def test_bad_sheets_get_zero_and_a_message(sheet, text, problem):
-    result = CliRunner().invoke(app, ["quiz", LESSONS[0].id, "--answers", str(sheet(text)), "--json"])
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    data = json.loads(result.output)
-    assert data["score"] == 0 and problem in " ".join(data["problems"])
+def test_a_sheet_that_cant_be_read_is_a_usage_error_that_records_nothing(tmp_path, sheet, text, problem):
+    runner = CliRunner()
+    ws = tmp_path / "ws"
+    runner.invoke(app, ["init", str(ws)])
+    path = sheet(text) if text is not None else tmp_path / "missing.yaml"
+    result = runner.invoke(app, ["quiz", LESSONS[0].id, "--answers", str(path), "--json", "--workspace", str(ws)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert problem in result.output and "Nothing was graded or recorded" in result.output
+    stored = ws / ".learnnn" / "progress.json"
+    assert not stored.exists() or not json.loads(stored.read_text()).get("quizzes")
+    assert not (ws / "answers").exists()
+
+
+def test_a_graded_sheet_is_saved_for_submit_and_a_worse_one_never_replaces_it(tmp_path, sheet):
+    runner = CliRunner()
+    ws = tmp_path / "ws"
+    runner.invoke(app, ["init", str(ws)])
+    loaded = quiz.load(LESSONS[1])
+    full = reference_sheet(loaded)
+    result = runner.invoke(app, ["quiz", loaded.id, "--answers", str(sheet(json.dumps(full), "full.json")),
+                                 "--workspace", str(ws)])
+    assert result.exit_code == 0, result.output
+    saved = ws / "answers" / f"{loaded.id}.yaml"
+    assert quiz.grade(loaded, quiz.read_sheet(saved)[0]).score == len(loaded.questions)
+    worse = dict(full, **{loaded.questions[0].id: "z" if loaded.questions[0].kind != "numeric" else 1e9})
+    result = runner.invoke(app, ["quiz", loaded.id, "--answers", str(sheet(json.dumps(worse), "worse.json")),
+                                 "--workspace", str(ws)])
+    assert result.exit_code == 1 and "best answers" in result.output
+    assert quiz.grade(loaded, quiz.read_sheet(saved)[0]).score == len(loaded.questions)
+    (ws / ".learnnn" / "progress.json").unlink()  # doctor --rebuild regrades the saved (best) sheet
+    runner.invoke(app, ["doctor", "--rebuild", "--workspace", str(ws)])
+    state = json.loads((ws / ".learnnn" / "progress.json").read_text())
+    assert state["quizzes"][loaded.id]["best"] == len(loaded.questions)
 
 
 def test_unknown_questions_are_named_and_known_ones_still_count(sheet):
@@ -97,7 +126,7 @@ def test_malformed_answer_to_one_question(sheet):
         pytest.skip("no numeric question in this quiz")
     result = quiz.grade(loaded, {numeric.id: "seven"})
     entry = next(q for q in result.questions if q.id == numeric.id)
-    assert not entry.correct and "could not read" in entry.problem
+    assert not entry.correct and "'seven' is not a number" in entry.problem
 
 
 def test_interactive_quiz_explains_and_records(tmp_path):

@@ -3,6 +3,7 @@
 Uses a course cut down to its first three lessons (activations and neuron,
 whose hidden suites take well under a second), given through LEARNNN_COURSE.
 """
+import codecs
 import os
 import re
 import select
@@ -66,6 +67,7 @@ class Terminal:
         self.proc = subprocess.Popen([sys.executable, "-m", "learnnn", *args], stdin=slave, stdout=slave,
                                      stderr=slave, env=env, start_new_session=True)
         self.text = ""  # everything read so far, without carriage returns
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")  # a character may span two reads
         self.seen = 0  # where the next expect() starts looking
 
     def _read(self, deadline):
@@ -79,7 +81,7 @@ class Terminal:
                 return False
             if not data:
                 return False
-            self.text += data.decode("utf-8", errors="replace").replace("\r", "")
+            self.text += self._decoder.decode(data).replace("\r", "")
             return True
         return False
 

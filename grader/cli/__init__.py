@@ -23,7 +23,21 @@ def error(text):
 
 
 class Group(click.Group):
-    """Turns a LearnnnError into a message and an exit code, never a traceback."""
+    """Turns a LearnnnError into a message and an exit code, never a traceback; lists each command
+    with its whole first paragraph, wrapped, where click would cut it at the terminal's edge."""
+
+    group_class = type  # subgroups (`learnnn plot`) list their commands the same way
+
+    def format_commands(self, ctx, formatter):
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                text = command.short_help or (command.help or "").split("\n\n")[0]
+                rows.append((name, " ".join(text.split())))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx):
         try:

@@ -1,14 +1,19 @@
 """The learner's everyday commands: init, list, next, lesson, check, hint, reset, progress."""
 import json
+import os
+import sys
 from pathlib import Path
 
 import click
 
-from .. import progress, render, workspace
-from ..check import run_check
+from .. import lessonview, progress, render, workspace
+from .. import watch as watching
+from ..check import run_checks
+from ..doctor import changed_exercises
 from ..manifest import LearnnnError
 from ..plots import save_training_plot
 from . import app, echo, load_course, open_workspace, workspace_option
+from .quizzes import verdict_text
 
 
 @app.command()
@@ -55,10 +60,63 @@ def next_step(course, state):
     return next((s for s, done in _status(course, state) if not done), None)
 
 
-def show_lesson(course, ws, state, lesson):
-    echo(render.markdown(lesson.path.read_text(encoding="utf-8"), lesson.path.parent))
-    state.mark_read(lesson.id)
-    progress.save(ws, state)
+def pick_exercise(course, name):
+    """The exercise called ``name``, in any case ("Activations", "activations.py")."""
+    name = name[:-3] if name.lower().endswith(".py") else name
+    folded = {n.lower(): n for n in course.exercises}
+    return course.exercise(folded.get(name.lower(), name))
+
+
+def current_exercise(course, ws, state, *, command):
+    """The exercise a command without a name acts on: the one `learnnn watch` would pick."""
+    name = watching.first_unpassed(course, state, ws)
+    if name is None:
+        raise LearnnnError(f"every exercise passes. Name one (`learnnn {command} NAME`)"
+                           + (", or re-verify them all with `learnnn check --all`" if command == "check" else ""))
+    return course.exercise(name)
+
+
+def short(path):
+    """The shortest way to name ``path`` from here: relative when below this folder, else from ~."""
+    path = Path(path).resolve()
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        relative = ".."
+    if not relative.startswith(".."):
+        return relative
+    return f"~/{path.relative_to(Path.home())}" if path.is_relative_to(Path.home()) else str(path)
+
+
+def _figure_path(ws, lesson):
+    return lambda src: short(workspace.figure(ws, (lesson.path.parent / src).resolve()))
+
+
+def _page(text):
+    """A lesson through the pager when stdout is a terminal; as it is otherwise."""
+    if sys.stdout.isatty():
+        os.environ.setdefault("LESS", "-FRX")  # quit at the end of a short text, keep colour, leave it on screen
+        click.echo_via_pager(text, color=colour())
+    else:
+        echo(text)
+
+
+def colour():
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def show_lesson(course, ws, state, lesson, *, figures=False):
+    where = _figure_path(ws, lesson)
+    text = lesson.path.read_text(encoding="utf-8")
+    _page(lessonview.lesson(text, figure_path=where, color=colour()))
+    if figures:
+        for src in lessonview.FIGURE.findall(text):
+            path = where(src[1])
+            echo(f"opening {path}")
+            click.launch(path)
+    if state is not None:
+        state.mark_read(lesson.id)
+        progress.save(ws, state)
 
 
 @app.command("next")
@@ -74,74 +132,110 @@ def next_command(workspace_dir):
         show_lesson(course, ws, state, course.lesson(step.id))
         echo(render.bold("\nWhen you have read this, run: learnnn next"))
     elif step.kind == "quiz":
-        echo(f"Next: the quiz on lesson {step.id}.\n\n    learnnn quiz {step.id}\n")
+        taken = state.quizzes.get(step.id)
+        if taken:
+            echo(render.wrap(f"Next: pass the quiz on lesson {step.id}. " +
+                             verdict_text(step.id, taken["score"], taken["max"], taken["best"])))
+        else:
+            echo(f"Next: the quiz on lesson {step.id}.\n\n    learnnn quiz {step.id}\n")
     else:
         exercise = course.exercise(step.id)
         echo(f"Next: exercise {render.bold(exercise.name)} -- {exercise.title}.\n")
         echo(f"  1. Edit {ws.module(exercise)}")
-        echo(f"  2. Run:  learnnn check {exercise.name}")
+        echo(f"  2. Run:  learnnn check {exercise.name}   (or `learnnn watch`: it checks on every save)")
         echo(f"  Stuck? learnnn hint {exercise.name}   Lesson: learnnn lesson {exercise.lesson}")
 
 
 @app.command()
 @click.argument("lesson_id")
 @workspace_option
-def lesson(lesson_id, workspace_dir):
+@click.option("--figures", is_flag=True, help="Also open the lesson's figures in your image viewer.")
+def lesson(lesson_id, workspace_dir, figures):
     """Show a lesson (by id or number, e.g. 02-activations or 2)."""
     course = load_course()
     chosen = course.lesson(lesson_id)
     try:
         _, ws, state = open_workspace(workspace_dir)
     except LearnnnError:
-        echo(render.markdown(chosen.path.read_text(encoding="utf-8"), chosen.path.parent))
-        return
-    show_lesson(course, ws, state, chosen)
+        ws = state = None
+    show_lesson(course, ws, state, chosen, figures=figures)
 
 
 @app.command()
-@click.argument("exercise")
+@click.argument("exercise", required=False)
 @workspace_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option("--all", "show_all", is_flag=True, help="Show every failure, not only the first few.")
-def check(exercise, workspace_dir, as_json, show_all):
-    """Run EXERCISE's hidden tests against your code (exit 0 when all pass)."""
+@click.option("--all", "everything", is_flag=True,
+              help="Every failure shown on its own; without EXERCISE, re-check every exercise you have worked on.")
+def check(exercise, workspace_dir, as_json, everything):
+    """Run the hidden tests of EXERCISE (default: the current one) against your code.
+
+    Exit 0 when every test passes, 1 when any fails, 2 for a usage error.
+    """
     course, ws, state = open_workspace(workspace_dir)
-    chosen = course.exercise(exercise)
-    result = run_check(course=course, source_dir=ws.root, exercise=chosen.name)
-    state.record_check(result)
-    progress.save(ws, state)
-    plot = save_training_plot(ws, result) if ws.managed else None  # never write into a plain submission folder
-    if as_json:
-        echo(json.dumps(result.to_json(), indent=2))
+    if exercise:
+        chosen = [pick_exercise(course, exercise).name]
+    elif everything:
+        chosen = changed_exercises(course, ws)
+        if not chosen:
+            raise LearnnnError("you have not changed any exercise file yet: nothing to re-check. "
+                               "Start with `learnnn next`")
     else:
-        echo(render.check_result(result, show_all=show_all))
+        chosen = [current_exercise(course, ws, state, command="check").name]
+    if len(chosen) > 1 and not as_json:
+        echo(render.dim(f"re-checking {len(chosen)} exercises: {', '.join(chosen)}"))
+    digests = {n: ws.digest(n) for n in chosen}
+    results = run_checks(course=course, source_dir=ws.root, exercises=chosen)
+    regressed = []
+    for result in results:
+        if state.exercises.get(result.exercise, {}).get("ever_passed") and not result.passed:
+            regressed.append(result.exercise)
+        state.record_check(result, digests[result.exercise])
+    progress.save(ws, state)
+    if as_json:
+        data = [r.to_json() for r in results]
+        echo(json.dumps(data[0] if exercise or not everything else data, indent=2))
+        raise SystemExit(0 if all(r.passed for r in results) else 1)
+    for result in results:
+        echo(render.check_result(result, show_all=everything,
+                                       functions=render.stub_functions(course.exercise(result.exercise).stub)))
+        plot = save_training_plot(ws, result) if ws.managed else None  # never write into a plain submission folder
         if plot:
-            echo(f"\nYour loss and accuracy curves: {plot}")
-        if result.passed:
-            following = next_step(course, state)
-            echo("\nNext: learnnn next" if following else "\nThat was the last exercise!")
-        else:
-            echo(f"\nFix the first failure, then run `learnnn check {chosen.name}` again. "
-                 f"Stuck? `learnnn hint {chosen.name}`")
-    raise SystemExit(0 if result.passed else 1)
+            echo(f"\nYour loss and accuracy curves: {short(plot)}")
+        if len(results) > 1:
+            echo("")
+    failing = [r.exercise for r in results if not r.passed]
+    if regressed:
+        echo(render.wrap(render.bad(f"{', '.join(regressed)} passed before and fail now") +
+                         ": its tick is gone from `learnnn progress` until it passes again."))
+    if len(results) > 1:
+        echo(render.bold(f"{len(results) - len(failing)} of {len(results)} pass.") +
+             (f" Fix {failing[0]} first: learnnn check {failing[0]}" if failing else " Next: learnnn next"))
+    elif not failing:
+        following = next_step(course, state)
+        echo("\nNext: learnnn next" if following else "\nThat was the last exercise!")
+    else:
+        echo(render.wrap(f"\nFix the first failure, then run `learnnn check {failing[0]}` again. "
+                         f"Stuck? `learnnn hint {failing[0]}`"))
+    raise SystemExit(1 if failing else 0)
 
 
 @app.command()
-@click.argument("exercise")
+@click.argument("exercise", required=False)
 @workspace_option
 def hint(exercise, workspace_dir):
-    """Show EXERCISE's next hint (one more each time you ask)."""
+    """Show the next hint for EXERCISE (default: the current one), one more each time you ask."""
     course, ws, state = open_workspace(workspace_dir)
-    chosen = course.exercise(exercise)
+    chosen = pick_exercise(course, exercise) if exercise else current_exercise(course, ws, state, command="hint")
     entry = state.exercise(chosen.name)
     shown = min(max(entry["hints"], 0), len(chosen.hints) - 1)
     echo(render.bold(f"Hint {shown + 1} of {len(chosen.hints)} for {chosen.name}:"))
-    echo(f"  {chosen.hints[shown]}")
+    echo(render.wrap(chosen.hints[shown], indent="  ", hang="  "))
     if shown + 1 < len(chosen.hints):
-        echo(f"\nStill stuck? `learnnn hint {chosen.name}` again for the next one.")
+        echo(render.wrap(f"\nStill stuck? `learnnn hint {chosen.name}` again for the next one."))
     else:
-        echo(f"\nThat was the last hint. Re-read `learnnn lesson {chosen.lesson}`, or see the reference with "
-             f"`learnnn solution {chosen.name} --give-up`.")
+        echo(render.wrap(f"\nThat was the last hint. Re-read `learnnn lesson {chosen.lesson}`, or see the reference "
+                         f"with `learnnn solution {chosen.name} --give-up`."))
     entry["hints"] = shown + 1
     progress.save(ws, state)
 
@@ -151,13 +245,19 @@ def hint(exercise, workspace_dir):
 @workspace_option
 def reset(exercise, workspace_dir):
     """Put EXERCISE's starting stub back; your version is kept in .learnnn/backups/."""
-    course, ws, _ = open_workspace(workspace_dir)
-    chosen = course.exercise(exercise)
-    backup = workspace.reset(ws, chosen)
-    if backup is None:
+    course, ws, state = open_workspace(workspace_dir)
+    chosen = pick_exercise(course, exercise)
+    report = workspace.reset(ws, chosen)
+    if report.restored:
+        state.record_reset(chosen.name)
+        progress.save(ws, state)
+    if report.was_missing:
+        echo(f"{chosen.filename} was missing: restored the starting stub.")
+    elif report.backup is None:
         echo(f"{chosen.filename} already is the starting stub.")
     else:
-        echo(f"Restored the starting {chosen.filename}; your version is saved as {backup}")
+        echo(render.wrap(f"Restored the starting {chosen.filename}; your version is saved as "
+                         f"{short(report.backup)}"))
 
 
 @app.command("progress")
@@ -173,7 +273,9 @@ def progress_command(workspace_dir):
         read = lesson.id in state.lessons_read
         quiz = state.quizzes.get(lesson.id)
         quiz_text = f"quiz {quiz['best']}/{quiz['max']}" if quiz else "quiz not taken"
-        passed = [n for n in lesson.exercises if state.exercises.get(n, {}).get("passed")]
+        if quiz and quiz["best"] < progress.pass_mark(quiz["max"]):
+            quiz_text += f" (pass mark {progress.pass_mark(quiz['max'])})"
+        passed = [n for n in lesson.exercises if state.passes(n)]
         ex_text = f", exercises {len(passed)}/{len(lesson.exercises)}" if lesson.exercises else ""
         all_done = all(state.done(s) for s in course.steps if s.lesson == lesson.id)
         mark = render.ok(tick) if all_done else " "

@@ -1,5 +1,6 @@
 """Learner tools: watch, solution, submit, doctor and plot. The logic lives in
 learnnn.watch, .submit, .doctor and .plots; this module only draws and exits."""
+import functools
 import itertools
 import shutil
 import sys
@@ -14,6 +15,7 @@ from .. import submit as submitting
 from .. import watch as watching
 from ..manifest import LearnnnError
 from . import app, echo, load_course, open_workspace, workspace_option
+from .learn import pick_exercise
 
 
 def _note(text):
@@ -34,12 +36,12 @@ def watch(exercise, workspace_dir, auto_advance, poll):
     Keys: h hint, n next exercise, l list, r check again, q quit.
     """
     course, ws, state = open_workspace(workspace_dir)
-    name = course.exercise(exercise).name if exercise else watching.first_unpassed(course, state)
+    name = pick_exercise(course, exercise).name if exercise else watching.first_unpassed(course, state, ws)
     if name is None:
         echo(render.ok("Every exercise passes! To watch one again: learnnn watch NAME"))
         return
     session = watching.Session(course=course, ws=ws, exercise=name, auto_advance=auto_advance,
-                               on_check=lambda checked: echo(click.style(f"\nchecking {checked}...", dim=True)))
+                               on_check=_checking, on_test=functools.partial(_running, sys.stdout))
     keys = watching.Keys(sys.stdin)
     with watching.FileWatcher(events=not poll) as watcher, keys:
         try:
@@ -50,6 +52,23 @@ def watch(exercise, workspace_dir, auto_advance, poll):
     echo(f"\nStopped watching ({why}). Progress is saved; `learnnn progress` shows it.")
 
 
+def _checking(name):
+    """A check starts: a clean screen on a terminal, so old output never mixes with the new."""
+    if sys.stdout.isatty():
+        click.clear()
+        echo(render.bold(f"learnnn watch: {name}") + render.dim("   checking..."))
+    else:
+        echo(render.dim(f"\nchecking {name}..."))
+
+
+def _running(out, number, count, test):
+    """The test now running, on one line rewritten in place (only on a terminal: a log stays short).
+    ``out`` is the real stdout: during a check sys.stdout is pytest's buffer."""
+    if out.isatty():
+        line = f"  running test {number} of {count}: {render.pretty_test(test)}"
+        click.echo("\r\x1b[K" + line[:render.terminal_width() - 1], nl=False, file=out)
+
+
 def _draw(screen, mode):
     tick, cross, _, _ = render._symbols()
     if sys.stdout.isatty():
@@ -58,10 +77,11 @@ def _draw(screen, mode):
         echo("\n" + "-" * 60)
     echo(render.bold(f"learnnn watch: {screen.exercise}") + f"   {screen.file} ({mode})")
     for note in screen.notes:
-        echo(_note(note))
+        echo(render.wrap(_note(note)))
     echo("")
     if screen.result is not None:
-        echo(render.check_result(screen.result, limit=4))  # the keys stay on screen
+        echo(render.check_result(screen.result, limit=4,
+                                 functions=render.stub_functions(screen.stub)))  # the keys stay on screen
     if screen.plot:
         echo(f"\n  Your training curves: {screen.plot}")
     echo("\nProgress " + render.bar(screen.done, screen.total))
@@ -73,7 +93,7 @@ def _draw(screen, mode):
         echo(f"Edit {screen.file.name} and save: it is checked again every time.")
     if screen.hint:
         number, count, text = screen.hint
-        echo("\n" + render.bold(f"Hint {number} of {count}:") + f" {text}")
+        echo("\n" + render.wrap(render.bold(f"Hint {number} of {count}:") + f" {text}", hang=""))
     if screen.listing:
         echo("")
         for name, title, passed, current in screen.listing:
@@ -92,14 +112,14 @@ def _draw(screen, mode):
 def solution(exercise, give_up, workspace_dir):
     """Show EXERCISE's reference solution beside your code, once your code passes."""
     course, ws, state = open_workspace(workspace_dir)
-    chosen = course.exercise(exercise)
+    chosen = pick_exercise(course, exercise)
     if not chosen.solution.is_file():
         raise LearnnnError(f"this version of learnnn has no reference solution for {chosen.name}")
     entry = state.exercises.get(chosen.name, {})
-    if not (entry.get("passed") or entry.get("gave_up") or give_up):
+    if not (entry.get("passed") or entry.get("ever_passed") or entry.get("gave_up") or give_up):
         _how_to_get_there(chosen, entry)
         raise SystemExit(1)
-    if give_up and not entry.get("passed") and not entry.get("gave_up"):
+    if give_up and not (entry.get("passed") or entry.get("ever_passed") or entry.get("gave_up")):
         state.exercise(chosen.name)["gave_up"] = True
         progress.save(ws, state)
         echo(_note("Your progress now records that you saw this solution before your code passed.\n"))
@@ -167,7 +187,7 @@ def submit(workspace_dir, out):
     if report.missing:
         echo(_note(f"  missing, so not included: {', '.join(report.missing)}"))
     for name, why in report.broken:
-        echo(render.bad(f"  {name} is not valid Python ({why}): it will score nothing until you fix it"))
+        echo(render.wrap(render.bad(f"  {name} is not valid Python ({why}): it will score nothing until you fix it")))
     for name, why in report.unreadable:
         echo(render.bad(f"  {name} can't be read ({why}), so it is not included"))
     echo("\nUpload that one file.")
@@ -188,9 +208,9 @@ def doctor(workspace_dir, rebuild):
     tick, cross, _, _ = render._symbols()
     marks = {"ok": render.ok(tick), "note": _note("!"), "problem": render.bad(cross)}
     for finding in report.findings:
-        echo(f" {marks[finding.status]} {finding.message}")
+        echo(render.wrap(f" {marks[finding.status]} {finding.message}", hang="   "))
         if finding.fix:
-            echo(f"     fix: {finding.fix}")
+            echo(render.wrap(f"     fix: {finding.fix}", hang="          "))
     ws = report.workspace
     if ws is not None and ws.managed and report.state is not None and (report.rebuild or rebuild):
         count = len(doctoring.changed_exercises(course, ws))
