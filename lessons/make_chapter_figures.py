@@ -138,22 +138,27 @@ DIGITS = dict(layer_sizes=[64, 64, 10], epochs=20, lr=0.01, batch_size=32, seed=
 @lru_cache(maxsize=None)
 def optimizer_runs():
     """Each optimiser on the digits (the lessons' split, standardised), 20 epochs at the same lr = 0.01."""
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
     from optimizers import train_with_optimizer
     from training import accuracy, predict
 
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=42)
-    mean, scale = X_train.mean(axis=0), X_train.std(axis=0)
-    scale[scale == 0] = 1.0
-    X_train, X_test = (X_train - mean) / scale, (X_test - mean) / scale
+    X_fit, X_held, y_fit, y_held = digits_split()
     out = {}
     for name in OPTIMIZERS:
-        params, history = train_with_optimizer(X_train, y_train, optimizer=name, **DIGITS)
+        params, history = train_with_optimizer(X_fit, y_fit, optimizer=name, **DIGITS)
         out[name] = dict(history=history, first_loss=history["loss"][0], last_loss=history["loss"][-1],
-                         test_accuracy=accuracy(predict(X_test, params), y_test))
+                         test_accuracy=accuracy(predict(X_held, params), y_held))
     return out
+
+
+def digits_split():
+    """The lessons' digits split (20% held out, random_state 42), standardised with the training rows' statistics."""
+    from sklearn import datasets, model_selection
+
+    X, y = datasets.load_digits(return_X_y=True)
+    X_fit, X_held, y_fit, y_held = model_selection.train_test_split(X, y, random_state=42, test_size=0.2)
+    mean, scale = X_fit.mean(axis=0), X_fit.std(axis=0)
+    scale[scale == 0] = 1.0
+    return (X_fit - mean) / scale, (X_held - mean) / scale, y_fit, y_held
 
 
 def fig_optimizers():
