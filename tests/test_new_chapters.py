@@ -2,7 +2,6 @@
 the experiments of lessons/make_chapter_figures.py, the lessons' Python snippets, and the quiz answers."""
 import re
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -56,7 +55,7 @@ def test_regularisation_numbers():
 
 
 def test_regularisation_worked_numbers():
-    from regularization import dropout_forward, l2_backward, l2_penalty  # noqa: F401
+    from regularization import l2_penalty
 
     W = {"W1": np.array([[0.5, -1.0]]), "b1": np.array([3.0, 3.0])}
     penalty = l2_penalty(W, 0.1)

@@ -53,7 +53,8 @@ def penalty_mistakes(params, lam):
                 lam / 2 * np.sum(params["W1"] ** 2)}
 
 
-def unary(got, call):
+def number(got, call):
+    """A float from whatever single number came back, or a failure that says what did."""
     return expect_scalar(as_array(got, call) if not np.isscalar(got) else got, call)
 
 
@@ -63,7 +64,7 @@ def unary(got, call):
 def test_l2_penalty_values(learner):
     params, lam = make_params(SIZES, 1), 0.3
     call = f"l2_penalty(params, lam={lam}) for a {'-'.join(map(str, SIZES))} network"
-    got = unary(learner.l2_penalty(params, lam), call)
+    got = number(learner.l2_penalty(params, lam), call)
     expected = lam / 2 * weights_only(params, lambda v: np.sum(v ** 2))
     expect_close(got, expected, call=call, mistakes=penalty_mistakes(params, lam),
                  hint="The penalty is lam / 2 times the sum of the squares of every weight matrix's elements.")
@@ -71,14 +72,14 @@ def test_l2_penalty_values(learner):
 
 def test_l2_penalty_is_zero_for_lam_zero(learner):
     call = "l2_penalty(params, lam=0.0)"
-    got = unary(learner.l2_penalty(make_params(SIZES, 2), 0.0), call)
+    got = number(learner.l2_penalty(make_params(SIZES, 2), 0.0), call)
     expect_close(got, 0.0, call=call, hint="With lam = 0 there is no penalty at all.")
 
 
 def test_l2_penalty_accepts_int_weights(learner):
     params = {"W1": [[1, -2, 0], [3, 1, 1]], "b1": [5, 5, 5], "W2": [[2], [0], [-1]], "b2": [7]}
     call = "l2_penalty(params, lam=0.5) with params as lists of ints"
-    got = unary(learner.l2_penalty(params, 0.5), call)
+    got = number(learner.l2_penalty(params, 0.5), call)
     arrays = {k: np.asarray(v, dtype=float) for k, v in params.items()}
     expect_close(got, 0.25 * (16 + 5), call=call, mistakes=penalty_mistakes(arrays, 0.5),
                  hint="Convert every array with np.asarray(params[k], dtype=float) first.")
@@ -213,7 +214,7 @@ def test_l2_backward_leaves_inputs_unchanged(learner):
 def test_l2_loss_values(learner):
     network = net(0.2)
     call = "l2_loss(P, Y, params, lam=0.2)"
-    got = unary(learner.l2_loss(network.P, network.Y, network.params, 0.2), call)
+    got = number(learner.l2_loss(network.P, network.Y, network.params, 0.2), call)
     ce = _ref("losses").cross_entropy(network.P, network.Y)
     mistakes = {f"{d}": ce + v for d, v in penalty_mistakes(network.params, 0.2).items()}
     mistakes["the penalty is missing: add l2_penalty(params, lam) to the cross-entropy"] = ce
@@ -226,7 +227,7 @@ def test_l2_loss_values(learner):
 def test_l2_loss_lam_zero_is_cross_entropy_with_labels(learner):
     network = net(0.2)
     call = "l2_loss(P, y, params, lam=0.0) with integer labels y"
-    got = unary(learner.l2_loss(network.P, network.y, network.params, 0.0), call)
+    got = number(learner.l2_loss(network.P, network.y, network.params, 0.0), call)
     expect_close(got, _ref("losses").cross_entropy(network.P, network.Y), call=call,
                  hint="With lam = 0 it is cross_entropy(P, y), which accepts integer labels too.")
 
