@@ -46,6 +46,9 @@ def test_regularisation_numbers():
               f"to {plain['last_train']:.3f}", f"rises to {plain['last_val']:.3f}",
               f"stops after {runs['early']['epochs_run']} epochs", f"weights of epoch {runs['early']['best']}",
               f"classify {runs['early']['test_accuracy']:.3f}")
+    reg = chapters.REG
+    expect_in("12-regularization", f"`{reg['layer_sizes']}`", f"`lr = {reg['lr']:g}`", f"batch size {reg['batch_size']}",
+              f"for {reg['epochs']} epochs", f"`patience = {chapters.PATIENCE}`")
     assert runs["early"]["best"] == plain["best"]
     for lam in chapters.LAMS:
         expect_in("12-regularization", f"| {lam:g} | {runs[lam]['last_train']:.3f} | {runs[lam]['last_val']:.3f} |")
@@ -70,6 +73,9 @@ def test_optimiser_numbers():
     expect_in("13-optimizers", f"`f = {paths['sgd']['loss'][0]:g}`", f"needs {paths['sgd']['reached']} steps",
               f"{paths['momentum']['reached']} (momentum), {paths['rmsprop']['reached']} (RMSProp) and "
               f"{paths['adam']['reached']} (Adam)", f"`lr = {chapters.RAVINE_LR['sgd']:g}`")
+    digits = chapters.DIGITS
+    expect_in("13-optimizers", f"`{digits['layer_sizes']}`", f"for {digits['epochs']} epochs",
+              f"batch size {digits['batch_size']}", f"the same `lr = {digits['lr']:g}`")
     for name, run in runs.items():
         expect_in("13-optimizers", f"| {name} | {run['last_loss']:.3g} | {run['test_accuracy']:.3f} |")
 
