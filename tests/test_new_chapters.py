@@ -45,7 +45,7 @@ def test_regularisation_numbers():
     expect_in("12-regularization", f"after epoch {plain['best']}", f"at {plain['best_val']:.3f}",
               f"to {plain['last_train']:.3f}", f"rises to {plain['last_val']:.3f}",
               f"stops after {runs['early']['epochs_run']} epochs", f"weights of epoch {runs['early']['best']}",
-              f"classify {runs['early']['test_accuracy']:.3f}")
+              f"accuracy of {runs['early']['test_accuracy']:.3f}")
     reg = chapters.REG
     expect_in("12-regularization", f"`{reg['layer_sizes']}`", f"`lr = {reg['lr']:g}`", f"batch size {reg['batch_size']}",
               f"for {reg['epochs']} epochs", f"`patience = {chapters.PATIENCE}`")
