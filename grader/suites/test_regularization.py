@@ -459,9 +459,8 @@ def test_early_stopping_waits_patience_epochs(learner):
         if len(val) != first_best + patience + 1:
             fail(f"{call} ran {len(val)} epochs; the validation loss was lowest at epoch {first_best} (0-based), so it "
                  f"should stop after epoch {first_best + patience}, {patience} epochs later, having run "
-                 f"{first_best + patience + 1}: stop when epoch - best_epoch reaches patience"
-                 + (", and count an epoch as an improvement only when its loss is strictly below the best so far"
-                    if len(val) > first_best + patience + 1 else ""))
+                 f"{first_best + patience + 1}: stop as soon as epoch - best_epoch reaches patience, where best_epoch "
+                 "is the last epoch whose validation loss was strictly below every earlier one")
 
 
 def test_early_stopping_runs_every_epoch_while_improving(learner):
@@ -481,16 +480,20 @@ def test_early_stopping_matches_the_contract(learner):
         off = np.flatnonzero(~np.isclose(got[:n], expected[:n], rtol=1e-6, atol=1e-9))
         if len(off):
             e = int(off[0])
-            fail(f"history[{name!r}] from {call} is {got[e]:.8g} at epoch {e}, expected {expected[e]:.8g}"
-                 + (": the first epoch is already off, so check the start: init_params(layer_sizes, seed=seed), "
+            fail(f"history[{name!r}] from {call} is {got[e]:.8g} at epoch {e}, expected {expected[e]:.8g}: "
+                 "if the l2_backward tests fail, fix those first. "
+                 + (f"history['loss'] agrees, so the training is right: record the validation loss as the mean "
+                    "cross-entropy on X_val, without the L2 penalty" if name == "val_loss" else
+                    "Otherwise the first epoch is already off, so check the start: init_params(layer_sizes, seed=seed), "
                     "rng = np.random.default_rng(seed), one sgd_step(params, l2_backward(Y_batch, params, cache, lam), "
                     "lr) per batch of iterate_minibatches(X_train, Y_train, batch_size, rng), and the mean "
                     "cross-entropy without the penalty" if e == 0 else
-                    f": epochs 0 to {e - 1} agree, so the loop starts right. If the l2_backward tests fail, fix "
-                    "those first; otherwise make one rng before the first epoch and keep using it, so that every "
-                    "epoch gets a fresh shuffle, and keep training from the current params (not the best ones)"))
-        if len(got) != len(expected):
-            fail(f"{call} ran {len(got)} epochs, expected {len(expected)}")
+                    f"Otherwise: epochs 0 to {e - 1} agree, so the loop starts right; make one rng before the first "
+                    "epoch and keep using it, so that every epoch gets a fresh shuffle, and keep training from the "
+                    "current params (not the best ones)"))
+    if len(val) != len(ref_history["val_loss"]):
+        fail(f"{call} ran {len(val)} epochs, expected {len(ref_history['val_loss'])}: the losses agree, so the "
+             "stopping rule is off. Stop after the epoch where epoch - best_epoch reaches patience.")
     for key, value in ref_params.items():
         expect_close(params[key], value, call=f"params[{key!r}] from {call}", rtol=1e-6, atol=1e-9,
                      hint="The histories agree, so these are the params of another epoch: return those of best_epoch.")
