@@ -10,8 +10,16 @@ import yaml
 from learnnn import manifest
 
 LESSONS = manifest.data_dir("lessons")
-sys.path.insert(0, str(LESSONS))
-import make_chapter_figures as chapters  # noqa: E402  (puts solutions/ on sys.path too)
+
+
+@pytest.fixture(scope="module")
+def chapters():
+    """lessons/make_chapter_figures.py, which puts solutions/ on sys.path; both leave it afterwards."""
+    saved = list(sys.path)
+    sys.path.insert(0, str(LESSONS))
+    import make_chapter_figures
+    yield make_chapter_figures
+    sys.path[:] = saved
 
 
 def text(lesson):
@@ -29,7 +37,7 @@ def expect_in(lesson, *numbers):
 
 
 @pytest.mark.parametrize("lesson", ["12-regularization", "13-optimizers"])
-def test_python_snippets_run(lesson, capsys):
+def test_python_snippets_run(lesson, capsys, chapters):
     blocks = re.findall(r"```python\n(.*?)```", (LESSONS / f"{lesson}.md").read_text(), re.S)
     for block in blocks:
         exec(compile(block, lesson, "exec"), {})
@@ -39,7 +47,7 @@ def test_python_snippets_run(lesson, capsys):
             assert expected.strip() in printed
 
 
-def test_regularisation_numbers():
+def test_regularisation_numbers(chapters):
     runs = chapters.regularisation_runs()
     plain = runs[0.0]
     expect_in("12-regularization", f"after epoch {plain['best']}", f"at {plain['best_val']:.3f}",
@@ -57,7 +65,7 @@ def test_regularisation_numbers():
     assert last_val == sorted(last_val, reverse=True)
 
 
-def test_regularisation_worked_numbers():
+def test_regularisation_worked_numbers(chapters):
     from regularization import l2_penalty
 
     W = {"W1": np.array([[0.5, -1.0]]), "b1": np.array([3.0, 3.0])}
@@ -68,7 +76,7 @@ def test_regularisation_worked_numbers():
     assert np.allclose(0.1 * W["W1"], [[0.05, -0.1]])
 
 
-def test_optimiser_numbers():
+def test_optimiser_numbers(chapters):
     paths, runs = chapters.ravine_paths(), chapters.optimizer_runs()
     expect_in("13-optimizers", f"`f = {paths['sgd']['loss'][0]:g}`", f"needs {paths['sgd']['reached']} steps",
               f"{paths['momentum']['reached']} (momentum), {paths['rmsprop']['reached']} (RMSProp) and "
@@ -80,7 +88,7 @@ def test_optimiser_numbers():
         expect_in("13-optimizers", f"| {name} | {run['last_loss']:.3g} | {run['test_accuracy']:.3f} |")
 
 
-def test_optimiser_claims():
+def test_optimiser_claims(chapters):
     """The sentences around the table: momentum at 0.01 is close to SGD at 0.1; RMSProp at 0.01 spikes."""
     from optimizers import train_with_optimizer
 
@@ -94,7 +102,7 @@ def test_optimiser_claims():
     expect_in("13-optimizers", f"{0.1 / np.sqrt(0.001):.2f} times `lr`", f"`lr < 2 / 50 = {2 / chapters.STEEP:g}`")
 
 
-def test_quiz_answers_come_from_the_reference():
+def test_quiz_answers_come_from_the_reference(chapters):
     from optimizers import adam_step, momentum_step, rmsprop_step
     from regularization import dropout_forward, l2_penalty
 
