@@ -39,7 +39,7 @@ def noisy_blobs(n, seed, flip=0.2):
 
 
 REG = dict(layer_sizes=[2, 32, 32, 3], epochs=150, lr=0.01, batch_size=10, seed=0)
-LAMS = (0.0, 0.01, 0.03)
+LAMS = (0.0, 0.01, 0.03, 1.0)
 PATIENCE = 20
 
 
