@@ -11,7 +11,7 @@ from learnnn.check import run_checks
 def test_manifest_loads_in_order(course):
     assert len(course.lessons) >= 10
     assert list(course.exercises) == ["activations", "neuron", "and_gate", "layers", "losses", "backprop",
-                                      "gradient_check", "training", "iris", "digits"]
+                                      "gradient_check", "training", "iris", "digits", "regularization", "optimizers"]
 
 
 def test_every_exercise_has_stub_solution_suite_and_hints(course):
@@ -68,7 +68,7 @@ def graded(course):
 
 
 @pytest.mark.parametrize("name", ["activations", "neuron", "and_gate", "layers", "losses", "backprop",
-                                  "gradient_check", "training", "iris", "digits"])
+                                  "gradient_check", "training", "iris", "digits", "regularization", "optimizers"])
 def test_every_hidden_test_fails_on_stub_and_passes_on_reference(graded, name):
     stub, ref = graded["stub"][name], graded["reference"][name]
     assert not ref.error and not stub.error, ref.error or stub.error
