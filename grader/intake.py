@@ -4,8 +4,14 @@ The record is what the rest of bulk grading reads: grading takes ``files``,
 the gradebook and report take the rest (identity, attempt, what was graded as
 what, and what was set aside and why).
 """
+import csv
 import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import archives
 
 
 @dataclass
@@ -18,6 +24,8 @@ class Submission:
     graded: dict = field(default_factory=dict)  # graded name -> the learner's file: {"activations.py": "src/Activations.py"}
     ignored: list = field(default_factory=list)  # the learner's files not graded, by path
     set_aside: list = field(default_factory=list)  # (what, why): older attempts, duplicates, junk, unreadable files
+    untouched: list = field(default_factory=list)  # graded names still byte for byte the starting stub
+    notes: list = field(default_factory=list)  # sentences for the row's note and the feedback, in order
     roster: dict = field(default_factory=dict)  # this learner's row of --roster FILE.csv, column -> value ({} without)
     problem: str = ""  # set when rejected: nothing of it is graded
     missing: bool = False  # on the roster with nothing in the download: a row with status missing
@@ -34,3 +42,343 @@ class Submission:
     def renamed(self):
         """["src/Activations.py -> activations.py", ...]: files graded under another name than their own."""
         return [f"{path} -> {name}" for name, path in sorted(self.graded.items()) if path != name]
+
+
+@dataclass
+class Intake:
+    """What `discover` found: one Submission per learner, sorted by id, and what no learner got."""
+    submissions: list
+    layout: str  # "canvas", "moodle", "blackboard", "gradescope", "custom" or "folders" (several if mixed)
+    set_aside: list = field(default_factory=list)  # (what, why) at class level: names no learner, merged duplicates
+    not_on_roster: list = field(default_factory=list)  # ids of submissions --roster does not list
+    roster_column: str = ""  # the roster column the learners' ids were found in
+
+
+@dataclass
+class _Piece:
+    """One learner's files from one place (a folder, a zip, or a learner's flat files), before merging."""
+    key: str  # who: compared NFC and case-folded
+    row: str
+    original: str
+    entries: dict
+    where: str
+    order: tuple  # (input index, layout group): pieces sharing it are one attempt's parts (Moodle's two folders)
+    attempt: str = ""
+    late: bool = False
+    problem: str = ""
+    tops: dict = field(default_factory=dict)  # flat downloads: the learner's file name -> the name in the download
+    set_aside: list = field(default_factory=list)
+    keys: set = field(default_factory=set)  # every name a roster might use for this learner
+    roster_name: str = ""
+
+
+ATTEMPT_RULES = ("newest", "oldest")
+LISTED = 50
+
+
+def discover(paths, *, course, quizzes, skip=(), lms="auto", pattern=None, attempt="newest", roster=None):
+    """Every learner in the given folders and zips, each as exactly one Submission (see `Intake`).
+
+    ``lms`` is one of lms.NAMES; ``pattern`` (a regex capturing ``id``) replaces its
+    name pattern; ``attempt`` ("newest" or "oldest") chooses among a learner's
+    attempts and copies, by the LMS's attempt marker, then by the input given last.
+    ``roster`` is a CSV file; its learners with no submission get a `missing` row.
+    Raises LearnnnError for an input that is neither a folder nor a zip, a bad
+    pattern or roster.
+    """
+    from . import learnerfiles, lms as layouts
+    from .manifest import LearnnnError
+
+    if attempt not in ATTEMPT_RULES:
+        raise LearnnnError(f"--attempt must be one of {', '.join(ATTEMPT_RULES)}, not {attempt!r}")
+    try:
+        forced = layouts.custom(pattern) if pattern else None if lms in ("auto", None) else \
+            None if lms == "folders" else layouts.LAYOUTS[lms]
+    except (ValueError, KeyError) as exc:
+        raise LearnnnError(str(exc).strip("'")) from None
+    plain = lms == "folders" and not pattern
+    wanted = learnerfiles.Course.of(course, quizzes)
+    skip = {Path(p).resolve() for p in skip}
+    pieces, aside, used = [], [], set()
+    for index, path in enumerate(map(Path, paths)):
+        if not path.is_dir() and not (path.is_file() and path.suffix.lower() == ".zip"):
+            raise LearnnnError(f"{path} is neither a folder nor a .zip file")
+        reader = _Reader(index, wanted, forced, plain, aside, used)
+        name = unicodedata.normalize("NFC", path.name)
+        if path.is_dir():
+            reader.container(name, archives.folder_entries(path, skip), name)
+        else:
+            try:
+                entries = archives.zip_entries(path, name)
+            except archives.Refused as why:
+                pieces.append(_Piece(_fold(path.stem), path.stem, name, {}, name, (index, name), problem=str(why)))
+                continue
+            reader.container(unicodedata.normalize("NFC", path.stem), entries, name)
+        pieces += reader.pieces
+    chosen = _merge(pieces, attempt, aside)
+    subs, keys = [], {}
+    for piece in chosen:
+        sub = _submission(piece, wanted)
+        subs.append(sub)
+        keys[id(sub)] = piece.keys | {_fold(piece.key), _fold(piece.row), _fold(piece.original)}
+    _unique_ids(subs, aside)
+    result = Intake(subs, "+".join(sorted(used)) or "folders", sorted(aside))
+    if roster is not None:
+        _apply_roster(result, roster, keys)
+    result.submissions.sort(key=lambda s: s.id)
+    for sub in result.submissions:
+        for name in ("ignored", "set_aside"):
+            items = getattr(sub, name)
+            if len(items) > LISTED:
+                extra = f"... and {len(items) - LISTED} more"
+                setattr(sub, name, items[:LISTED] + [extra if name == "ignored" else (extra, "")])
+    return result
+
+
+def _fold(text):
+    return unicodedata.normalize("NFC", str(text)).strip().casefold()
+
+
+class _Reader:
+    """Splits one input (a folder or zip's entries) into learners' pieces."""
+
+    def __init__(self, index, course, forced, plain, aside, used):
+        self.index, self.course, self.forced, self.plain = index, course, forced, plain
+        self.aside, self.used, self.pieces = aside, used, []
+
+    def container(self, name, entries, where, depth=0):
+        from . import learnerfiles, lms as layouts
+
+        tops = sorted({rel.split("/", 1)[0] for rel in entries if not learnerfiles.junk(rel.split("/", 1)[0] + "/")
+                       and not learnerfiles.junk(rel.split("/", 1)[0])})
+        for junk in sorted({rel.split("/", 1)[0] for rel in entries} - set(tops)):
+            self.aside.append((f"{where}/{junk}", f"{learnerfiles.junk(junk + '/') or learnerfiles.junk(junk)}: "
+                                                  "not a learner"))
+        folders = [t for t in tops if f"{t}/" in entries or any(r.startswith(t + "/") for r in entries)]
+        layout = None if self.plain else self.forced or layouts.detect([t + "/" * (t in folders) for t in tops])
+        if layout is not None:
+            self.used.add(layout.name)
+            return self._lms(layout, tops, folders, entries, where)
+        if depth == 0 and any(learnerfiles.target(rel, self.course) for rel in entries
+                              if "/" not in rel or rel.lower().startswith("answers/") and rel.count("/") == 1):
+            self.used.add("folders")
+            return self._learner(name, name, entries, where)  # one learner's own folder or zip
+        learners = [t for t in tops if t in folders or t.lower().endswith(".zip")]
+        if len(learners) == 1 and learners[0] in folders and depth < 3:
+            inner = _sub(entries, learners[0] + "/")
+            if self._is_class(inner):  # a wrapper folder around the class
+                return self.container(learners[0], inner, f"{where}/{learners[0]}", depth + 1)
+        if not learners and depth == 0 and entries:
+            self.used.add("folders")
+            return self._learner(name, name, entries, where)  # nothing in it: still this learner's row
+        self.used.add("folders")
+        for top in tops:
+            if top in folders:
+                self._learner(top, top, _sub(entries, top + "/"), f"{where}/{top}")
+            elif top.lower().endswith(".zip"):
+                self._zip(top[:-4], top, entries[top], f"{where}/{top}")
+            else:
+                self.aside.append((f"{where}/{top}", "a loose file, in no learner's folder"))
+
+    def _is_class(self, entries):
+        from . import learnerfiles, lms as layouts
+
+        tops = {rel.split("/", 1)[0] + "/" * ("/" in rel) for rel in entries if not learnerfiles.junk(rel)}
+        kids = [t for t in tops if t.endswith("/") or t.lower().endswith(".zip")]
+        return len(kids) >= 2 or (not self.plain and layouts.detect(sorted(tops)) is not None)
+
+    def _learner(self, key, original, entries, where, **extra):
+        piece = _Piece(_fold(key), key, original, entries, where, (self.index, where), **extra)
+        self.pieces.append(piece)
+        return piece
+
+    def _zip(self, key, original, entry, where, **extra):
+        try:
+            if entry.special:
+                raise archives.Refused(f"{where} is {entry.special}")
+            entries = archives.zip_entries(entry.open(), where)
+        except archives.Refused as why:
+            entries, extra["problem"] = {}, str(why)
+        return self._learner(key, original, entries, where, **extra)
+
+    def _lms(self, layout, tops, folders, entries, where):
+        from . import lms as layouts
+
+        people = {}
+        if layout.name == "gradescope" and layouts.METADATA in tops:
+            try:
+                people = layouts.gradescope_submitters(entries[layouts.METADATA].read(archives.MAX_FILE))
+            except (ValueError, archives.Refused) as why:
+                self.aside.append((f"{where}/{layouts.METADATA}", f"not read: {why}"))
+        flat = {}
+        for top in tops:
+            if top == layouts.METADATA and layout.name == "gradescope":
+                continue
+            m = layouts.match(layout, top)
+            if m is None:
+                self.aside.append((f"{where}/{top}", f"its name does not match the {layout.name} pattern "
+                                                     f"{layout.pattern!r}"))
+                continue
+            extra = {"attempt": m.attempt, "late": m.late}
+            if top in folders or top.lower().endswith(".zip") and not m.file:
+                found = people.get(top)
+                for key, name, email in (found[0] if found else [(m.key, "", "")]):
+                    row = f"{name}_{key}" if name else m.row
+                    at = {**extra, "attempt": found[1] if found else m.attempt}
+                    if top in folders:
+                        piece = self._learner(key, row, _sub(entries, top + "/"), f"{where}/{top}", **at)
+                    else:
+                        piece = self._zip(key, row, entries[top], f"{where}/{top}", **at)
+                    piece.original, piece.order = top, (self.index, where, m.key)
+                    piece.keys |= {_fold(x) for x in (name, email, m.key, m.row) if x}
+            else:
+                flat.setdefault((m.key, m.attempt if layout.name != "canvas" else ""), []).append((top, m))
+        for (key, attempt), files in sorted(flat.items()):
+            self._flat(layout, key, attempt, files, entries, where)
+
+    def _flat(self, layout, key, attempt, files, entries, where):
+        """One learner's renamed files in a flat download; Canvas's `-n` copies: the newest of each file."""
+        from . import lms as layouts
+
+        best, piece_aside = {}, []
+        for top, m in sorted(files, key=lambda f: layouts.attempt_order(f[1].attempt)):
+            if not m.file:
+                piece_aside.append((top, "the LMS's receipt, not the learner's file"))
+                continue
+            if m.file in best:
+                piece_aside.append((best[m.file][0], f"an older copy of {m.file}: {top} was graded"))
+            best[m.file] = (top, m)
+        first = files[0][1]
+        marks = [m.attempt for _, m in files if m.attempt]
+        piece = self._learner(key, first.row, {f: entries[t] for f, (t, _) in best.items()}, where,
+                              attempt=attempt or max(marks, key=layouts.attempt_order, default=""),
+                              late=any(m.late for _, m in files), tops={f: t for f, (t, _) in best.items()},
+                              set_aside=piece_aside)
+        piece.original, piece.order = min(m.prefix for _, m in files), (self.index, where, key, attempt)
+        piece.keys.add(_fold(first.key))
+
+
+def _sub(entries, prefix):
+    return {rel[len(prefix):]: e for rel, e in entries.items() if rel.startswith(prefix) and rel != prefix}
+
+
+def _merge(pieces, rule, aside):
+    """One piece per learner: parts of one attempt joined, then one attempt or copy kept by ``rule``."""
+    from . import lms as layouts
+
+    by_key = {}
+    for piece in pieces:
+        by_key.setdefault(piece.key, {}).setdefault((piece.order, piece.attempt), []).append(piece)
+    chosen = []
+    for key, attempts in sorted(by_key.items()):
+        joined = [_join(parts) for _, parts in sorted(attempts.items(), key=lambda kv: repr(kv[0]))]
+        order = sorted(joined, key=lambda p: (layouts.attempt_order(p.attempt), p.order[0], p.where))
+        keep = order[-1] if rule == "newest" else order[0]
+        for other in order:
+            if other is not keep:
+                what = f"attempt {other.attempt}" if other.attempt and other.attempt != keep.attempt else "a copy"
+                why = (f"{what} of {keep.row}'s submission, set aside: the {rule} "
+                       f"({keep.where}{', attempt ' + keep.attempt if keep.attempt else ''}) was graded")
+                aside.append((other.where, why))
+                keep.set_aside.append((other.where, why))
+                keep.keys |= other.keys
+        chosen.append(keep)
+    return chosen
+
+
+def _join(parts):
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    entries = {}
+    for part in parts:
+        top = part.where.rsplit("/", 1)[-1]
+        entries.update({f"{top}/{rel}": e for rel, e in part.entries.items()})
+    return _Piece(first.key, first.row, first.original, entries, first.where, first.order, first.attempt,
+                  any(p.late for p in parts), "; ".join(p.problem for p in parts if p.problem), {},
+                  [a for p in parts for a in p.set_aside], set().union(*(p.keys for p in parts)))
+
+
+def _submission(piece, course):
+    from . import learnerfiles
+
+    sub = Submission(clean_id(unicodedata.normalize("NFC", piece.row)), original_name=piece.original,
+                     attempt=piece.attempt, late=piece.late, source=piece.where, set_aside=list(piece.set_aside))
+    if piece.problem:
+        sub.problem = piece.problem
+        return sub
+    try:
+        learnerfiles.fill(sub, piece.entries, course, piece.where)
+    except archives.Refused as why:
+        return Submission(sub.id, original_name=sub.original_name, attempt=sub.attempt, late=sub.late,
+                          source=sub.source, problem=str(why))
+    if piece.tops:  # name the file as it sits in the download
+        sub.graded = {name: piece.tops.get(rel, rel) for name, rel in sub.graded.items()}
+        sub.ignored = sorted(piece.tops.get(rel, rel) for rel in sub.ignored)
+    if sub.renamed:
+        sub.notes.insert(0, "graded " + ", ".join(sub.renamed))
+    lost = [(rel, why) for rel, why in sub.set_aside if why.startswith("not read")]
+    if lost:
+        sub.notes.append("not read: " + "; ".join(f"{rel} ({why[len('not read: '):]})" for rel, why in lost))
+    if sub.untouched:
+        sub.notes.append(f"still the starting stub: {', '.join(sub.untouched)}")
+    return sub
+
+
+def clean_id(name):
+    """A name safe as a file name and as a spreadsheet cell (never starting with = + - @)."""
+    return re.sub(r"[^\w.@+-]+", "_", name).strip("._=+-@")[:100] or "submission"
+
+
+def _unique_ids(subs, aside):
+    used = {}
+    for sub in sorted(subs, key=lambda s: (s.id, s.source)):
+        ident, n = sub.id, 1
+        while ident.casefold() in used:
+            n += 1
+            ident = f"{sub.id}-{n}"
+        if ident != sub.id:
+            why = f"another learner ({used[sub.id.casefold()]}) has the id {sub.id}: this one is {ident}"
+            sub.notes.append(why)
+            aside.append((sub.source, why))
+        used[ident.casefold()] = sub.source
+        sub.id = ident
+
+
+def _apply_roster(result, path, keys):
+    from .manifest import LearnnnError
+
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(f)]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise LearnnnError(f"can't read the roster {path}: {exc}") from None
+    if not rows:
+        raise LearnnnError(f"the roster {path} has no learners (it needs a header row, then one row per learner)")
+    columns = [c for c in rows[0] if c]
+    known = set().union(*keys.values()) if keys else set()
+    scores = {c: sum(_fold(r.get(c, "")) in known for r in rows) for c in columns}
+    column = max(columns, key=lambda c: (scores[c], -columns.index(c)))
+    if not scores[column] and result.submissions:
+        raise LearnnnError(f"no column of the roster {path} holds the learners' ids in this download "
+                           f"(columns: {', '.join(columns)}); ids look like {result.submissions[0].id!r}")
+    result.roster_column = column
+    claimed = set()
+    for sub in result.submissions:
+        row = next((r for r in rows if _fold(r.get(column, "")) in keys[id(sub)]), None)
+        if row is None:
+            sub.notes.append("not on the roster")
+            result.not_on_roster.append(sub.id)
+        else:
+            sub.roster = row
+            claimed.add(id(row))
+    ids = {s.id.casefold() for s in result.submissions}
+    for row in rows:
+        if id(row) not in claimed and row.get(column):
+            ident = clean_id(unicodedata.normalize("NFC", row[column]))
+            while ident.casefold() in ids:
+                ident += "-roster"
+            ids.add(ident.casefold())
+            result.submissions.append(Submission(ident, original_name=row[column], roster=row, missing=True,
+                                                 notes=["no submission in the download"]))
+    result.not_on_roster.sort()
