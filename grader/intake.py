@@ -69,7 +69,7 @@ class _Piece:
     tops: dict = field(default_factory=dict)  # flat downloads: the learner's file name -> the name in the download
     set_aside: list = field(default_factory=list)
     keys: set = field(default_factory=set)  # every name a roster might use for this learner
-    roster_name: str = ""
+    notes: list = field(default_factory=list)
 
 
 ATTEMPT_RULES = ("newest", "oldest")
@@ -162,7 +162,7 @@ class _Reader:
         if depth == 0 and any(learnerfiles.target(rel, self.course) for rel in entries
                               if "/" not in rel or rel.lower().startswith("answers/") and rel.count("/") == 1):
             self.used.add("folders")
-            return self._learner(name, name, entries, where)  # one learner's own folder or zip
+            return self._learner(name, entries, where)  # one learner's own folder or zip
         learners = [t for t in tops if t in folders or t.lower().endswith(".zip")]
         if len(learners) == 1 and learners[0] in folders and depth < 3:
             inner = _sub(entries, learners[0] + "/")
@@ -170,13 +170,13 @@ class _Reader:
                 return self.container(learners[0], inner, f"{where}/{learners[0]}", depth + 1)
         if not learners and depth == 0 and entries:
             self.used.add("folders")
-            return self._learner(name, name, entries, where)  # nothing in it: still this learner's row
+            return self._learner(name, entries, where)  # nothing in it: still this learner's row
         self.used.add("folders")
         for top in tops:
             if top in folders:
-                self._learner(top, top, _sub(entries, top + "/"), f"{where}/{top}")
+                self._learner(top, _sub(entries, top + "/"), f"{where}/{top}")
             elif top.lower().endswith(".zip"):
-                self._zip(top[:-4], top, entries[top], f"{where}/{top}")
+                self._zip(top[:-4], entries[top], f"{where}/{top}", original=top)
             else:
                 self.aside.append((f"{where}/{top}", "a loose file, in no learner's folder"))
 
@@ -187,19 +187,19 @@ class _Reader:
         kids = [t for t in tops if t.endswith("/") or t.lower().endswith(".zip")]
         return len(kids) >= 2 or (not self.plain and layouts.detect(sorted(tops)) is not None)
 
-    def _learner(self, key, original, entries, where, **extra):
-        piece = _Piece(_fold(key), key, original, entries, where, (self.index, where), **extra)
+    def _learner(self, key, entries, where, row=None, original=None, **extra):
+        piece = _Piece(_fold(key), row or key, original or key, entries, where, (self.index, where), **extra)
         self.pieces.append(piece)
         return piece
 
-    def _zip(self, key, original, entry, where, **extra):
+    def _zip(self, key, entry, where, **extra):
         try:
             if entry.special:
                 raise archives.Refused(f"{where} is {entry.special}")
             entries = archives.zip_entries(entry.open(), where)
         except archives.Refused as why:
             entries, extra["problem"] = {}, str(why)
-        return self._learner(key, original, entries, where, **extra)
+        return self._learner(key, entries, where, **extra)
 
     def _lms(self, layout, tops, folders, entries, where):
         from . import lms as layouts
@@ -217,7 +217,7 @@ class _Reader:
             m = layouts.match(layout, top)
             if m is None:
                 self.aside.append((f"{where}/{top}", f"its name does not match the {layout.name} pattern "
-                                                     f"{layout.pattern!r}"))
+                                                     f"{layout.pattern}"))
                 continue
             extra = {"attempt": m.attempt, "late": m.late}
             if top in folders or top.lower().endswith(".zip") and not m.file:
@@ -226,10 +226,10 @@ class _Reader:
                     row = f"{name}_{key}" if name else m.row
                     at = {**extra, "attempt": found[1] if found else m.attempt}
                     if top in folders:
-                        piece = self._learner(key, row, _sub(entries, top + "/"), f"{where}/{top}", **at)
+                        piece = self._learner(key, _sub(entries, top + "/"), f"{where}/{top}", row, top, **at)
                     else:
-                        piece = self._zip(key, row, entries[top], f"{where}/{top}", **at)
-                    piece.original, piece.order = top, (self.index, where, m.key)
+                        piece = self._zip(key, entries[top], f"{where}/{top}", row=row, original=top, **at)
+                    piece.order = (self.index, where, m.key)
                     piece.keys |= {_fold(x) for x in (name, email, m.key, m.row) if x}
             else:
                 flat.setdefault((m.key, m.attempt if layout.name != "canvas" else ""), []).append((top, m))
@@ -240,21 +240,24 @@ class _Reader:
         """One learner's renamed files in a flat download; Canvas's `-n` copies: the newest of each file."""
         from . import lms as layouts
 
-        best, piece_aside = {}, []
+        best, piece_aside, notes = {}, [], []
         for top, m in sorted(files, key=lambda f: layouts.attempt_order(f[1].attempt)):
             if not m.file:
                 piece_aside.append((top, "the LMS's receipt, not the learner's file"))
                 continue
             if m.file in best:
                 piece_aside.append((best[m.file][0], f"an older copy of {m.file}: {top} was graded"))
+                notes.append(f"set aside: {best[m.file][0]} (an older copy of {m.file}: {top} was graded)")
             best[m.file] = (top, m)
         first = files[0][1]
         marks = [m.attempt for _, m in files if m.attempt]
-        piece = self._learner(key, first.row, {f: entries[t] for f, (t, _) in best.items()}, where,
+        original = min(m.prefix for _, m in files)
+        piece = self._learner(key, {f: entries[t] for f, (t, _) in best.items()}, f"{where}/{original}",
+                              first.row, original,
                               attempt=attempt or max(marks, key=layouts.attempt_order, default=""),
                               late=any(m.late for _, m in files), tops={f: t for f, (t, _) in best.items()},
-                              set_aside=piece_aside)
-        piece.original, piece.order = min(m.prefix for _, m in files), (self.index, where, key, attempt)
+                              set_aside=piece_aside, notes=notes)
+        piece.order = (self.index, where, key, attempt)
         piece.keys.add(_fold(first.key))
 
 
@@ -277,10 +280,11 @@ def _merge(pieces, rule, aside):
         for other in order:
             if other is not keep:
                 what = f"attempt {other.attempt}" if other.attempt and other.attempt != keep.attempt else "a copy"
-                why = (f"{what} of {keep.row}'s submission, set aside: the {rule} "
-                       f"({keep.where}{', attempt ' + keep.attempt if keep.attempt else ''}) was graded")
+                why = (f"{what} of {keep.row}'s work: the {rule}, {keep.where}"
+                       f"{' (attempt ' + keep.attempt + ')' if keep.attempt else ''}, was graded")
                 aside.append((other.where, why))
                 keep.set_aside.append((other.where, why))
+                keep.notes.append(f"set aside: {other.where} ({why})")
                 keep.keys |= other.keys
         chosen.append(keep)
     return chosen
@@ -296,14 +300,18 @@ def _join(parts):
         entries.update({f"{top}/{rel}": e for rel, e in part.entries.items()})
     return _Piece(first.key, first.row, first.original, entries, first.where, first.order, first.attempt,
                   any(p.late for p in parts), "; ".join(p.problem for p in parts if p.problem), {},
-                  [a for p in parts for a in p.set_aside], set().union(*(p.keys for p in parts)))
+                  [a for p in parts for a in p.set_aside], set().union(*(p.keys for p in parts)),
+                  [n for p in parts for n in p.notes])
 
 
 def _submission(piece, course):
     from . import learnerfiles
 
     sub = Submission(clean_id(unicodedata.normalize("NFC", piece.row)), original_name=piece.original,
-                     attempt=piece.attempt, late=piece.late, source=piece.where, set_aside=list(piece.set_aside))
+                     attempt=piece.attempt, late=piece.late, source=piece.where, set_aside=list(piece.set_aside),
+                     notes=list(piece.notes))
+    if piece.late:
+        sub.notes.append("marked late by the LMS")
     if piece.problem:
         sub.problem = piece.problem
         return sub
@@ -311,15 +319,14 @@ def _submission(piece, course):
         learnerfiles.fill(sub, piece.entries, course, piece.where)
     except archives.Refused as why:
         return Submission(sub.id, original_name=sub.original_name, attempt=sub.attempt, late=sub.late,
-                          source=sub.source, problem=str(why))
+                          source=sub.source, problem=str(why), notes=sub.notes)
     if piece.tops:  # name the file as it sits in the download
         sub.graded = {name: piece.tops.get(rel, rel) for name, rel in sub.graded.items()}
         sub.ignored = sorted(piece.tops.get(rel, rel) for rel in sub.ignored)
     if sub.renamed:
         sub.notes.insert(0, "graded " + ", ".join(sub.renamed))
-    lost = [(rel, why) for rel, why in sub.set_aside if why.startswith("not read")]
-    if lost:
-        sub.notes.append("not read: " + "; ".join(f"{rel} ({why[len('not read: '):]})" for rel, why in lost))
+    sub.notes += [f"set aside: {rel} ({why})" for rel, why in sub.set_aside
+                  if why.startswith(("not read:", "another copy", "a symbolic link"))]
     if sub.untouched:
         sub.notes.append(f"still the starting stub: {', '.join(sub.untouched)}")
     return sub

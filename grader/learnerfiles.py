@@ -154,7 +154,8 @@ def fill(sub, entries, course, where):
         else:
             sub.ignored.append(rel)
     for (home, why), count in sorted(junked.items()):
-        sub.set_aside.append((home, f"{why}, not read" + (f" ({count} files)" if home.endswith("/") else "")))
+        files = f" ({count} file{'s' * (count != 1)})" if home.endswith("/") else ""
+        sub.set_aside.append((home, f"{why}, not read{files}"))
     homes = {}
     for name, found in candidates.items():
         for rel, _ in found:

@@ -112,7 +112,7 @@ def gradescope_submitters(text):
             key = str(person.get("sid") or person.get("email") or person.get("name") or "").strip()
             if key:
                 people.append((key, str(person.get("name") or ""), str(person.get("email") or "")))
-        out[str(folder)] = (people, str(record.get("created_at") or ""))
+        out[str(folder).strip(":")] = (people, str(record.get("created_at") or ""))
     return out
 
 

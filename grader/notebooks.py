@@ -7,6 +7,7 @@ Those lines become ``pass`` at the same indentation, so line numbers in tracebac
 still match the learner's file.
 """
 import re
+import warnings
 
 import nbformat
 
@@ -26,7 +27,9 @@ def code_cells(text):
     Raises NotANotebook when ``text`` is not a notebook nbformat can read.
     """
     try:
-        notebook = nbformat.reads(text, as_version=4)
+        with warnings.catch_warnings():  # notebooks from older Jupyter lack cell ids: harmless here
+            warnings.simplefilter("ignore")
+            notebook = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several kinds for a broken file
         raise NotANotebook(f"not a notebook nbformat can read ({type(exc).__name__})") from None
     cells = []
