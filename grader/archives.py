@@ -7,6 +7,7 @@ the modules costs nothing. A zip with an unsafe entry (``../``, an absolute path
 encryption, a zip bomb) is refused whole; links are recorded, and refused only
 where a learner's files are taken from.
 """
+import io
 import os
 import re
 import shutil
@@ -117,7 +118,8 @@ def _read_member(zf, info, cap, where):
 def _spool(zf, info, where):
     if info.file_size > MAX_NESTED:
         raise Refused(f"{where}: {info.filename!r} is larger than {MAX_NESTED // 2**30} GB")
-    spool = tempfile.SpooledTemporaryFile(max_size=64 * 2**20)  # never named in any output
+    # in memory when small, else an unnamed temp file (SpooledTemporaryFile lacks seekable() before 3.11)
+    spool = io.BytesIO() if info.file_size <= 64 * 2**20 else tempfile.TemporaryFile()
     try:
         with zf.open(info) as f:
             shutil.copyfileobj(f, spool)

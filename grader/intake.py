@@ -149,23 +149,24 @@ class _Reader:
     def container(self, name, entries, where, depth=0):
         from . import learnerfiles, lms as layouts
 
-        tops = sorted({rel.split("/", 1)[0] for rel in entries if not learnerfiles.junk(rel.split("/", 1)[0] + "/")
-                       and not learnerfiles.junk(rel.split("/", 1)[0])})
-        for junk in sorted({rel.split("/", 1)[0] for rel in entries} - set(tops)):
+        inside = _by_top(entries)
+        every = {rel.split("/", 1)[0] for rel in entries}
+        tops = sorted(t for t in every if not learnerfiles.junk(t + "/") and not learnerfiles.junk(t))
+        for junk in sorted(every - set(tops)):
             self.aside.append((f"{where}/{junk}", f"{learnerfiles.junk(junk + '/') or learnerfiles.junk(junk)}: "
                                                   "not a learner"))
-        folders = [t for t in tops if f"{t}/" in entries or any(r.startswith(t + "/") for r in entries)]
+        folders = [t for t in tops if t in inside]
         layout = None if self.plain else self.forced or layouts.detect([t + "/" * (t in folders) for t in tops])
         if layout is not None:
             self.used.add(layout.name)
-            return self._lms(layout, tops, folders, entries, where)
+            return self._lms(layout, tops, folders, entries, inside, where)
         if depth == 0 and any(learnerfiles.target(rel, self.course) for rel in entries
                               if "/" not in rel or rel.lower().startswith("answers/") and rel.count("/") == 1):
             self.used.add("folders")
             return self._learner(name, entries, where)  # one learner's own folder or zip
         learners = [t for t in tops if t in folders or t.lower().endswith(".zip")]
         if len(learners) == 1 and learners[0] in folders and depth < 3:
-            inner = _sub(entries, learners[0] + "/")
+            inner = inside[learners[0]]
             if self._is_class(inner):  # a wrapper folder around the class
                 return self.container(learners[0], inner, f"{where}/{learners[0]}", depth + 1)
         if not learners and depth == 0 and entries:
@@ -174,7 +175,7 @@ class _Reader:
         self.used.add("folders")
         for top in tops:
             if top in folders:
-                self._learner(top, _sub(entries, top + "/"), f"{where}/{top}")
+                self._learner(top, inside[top], f"{where}/{top}")
             elif top.lower().endswith(".zip"):
                 self._zip(top[:-4], entries[top], f"{where}/{top}", original=top)
             else:
@@ -201,7 +202,7 @@ class _Reader:
             entries, extra["problem"] = {}, str(why)
         return self._learner(key, entries, where, **extra)
 
-    def _lms(self, layout, tops, folders, entries, where):
+    def _lms(self, layout, tops, folders, entries, inside, where):
         from . import lms as layouts
 
         people = {}
@@ -226,7 +227,7 @@ class _Reader:
                     row = f"{name}_{key}" if name else m.row
                     at = {**extra, "attempt": found[1] if found else m.attempt}
                     if top in folders:
-                        piece = self._learner(key, _sub(entries, top + "/"), f"{where}/{top}", row, top, **at)
+                        piece = self._learner(key, inside[top], f"{where}/{top}", row, top, **at)
                     else:
                         piece = self._zip(key, entries[top], f"{where}/{top}", row=row, original=top, **at)
                     piece.order = (self.index, where, m.key)
@@ -261,8 +262,16 @@ class _Reader:
         piece.keys.add(_fold(first.key))
 
 
-def _sub(entries, prefix):
-    return {rel[len(prefix):]: e for rel, e in entries.items() if rel.startswith(prefix) and rel != prefix}
+def _by_top(entries):
+    """{folder at the top: {path inside it: entry}}; an empty folder maps to {}."""
+    out = {}
+    for rel, entry in entries.items():
+        top, slash, rest = rel.partition("/")
+        if slash:
+            inner = out.setdefault(top, {})
+            if rest:
+                inner[rest] = entry
+    return out
 
 
 def _merge(pieces, rule, aside):
