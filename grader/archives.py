@@ -16,7 +16,7 @@ import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .manifest import LearnnnError
 
@@ -76,12 +76,12 @@ def zip_entries(source, where):
     entries = {}
     for info in zf.infolist():
         name = name_of(info.filename, bool(info.flag_bits & 0x800))
-        parts = PurePosixPath(name).parts
+        parts = name.split("/")
         if name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in parts:
             raise Refused(f"{where} has an entry with an unsafe path: {info.filename!r}")
         if info.flag_bits & 0x1:
             raise Refused(f"{where} is encrypted ({info.filename!r})")
-        key = "/".join(p for p in parts if p != ".")
+        key = "/".join(p for p in parts if p not in (".", ""))
         if not key:
             continue
         if info.is_dir():
@@ -132,18 +132,20 @@ def _spool(zf, info, where):
 
 def folder_entries(root, skip=()):
     entries = {}
+    root = os.fspath(root)
     for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if Path(folder, d).resolve() not in skip)
+        dirs[:] = sorted(d for d in dirs if not skip or Path(folder, d).resolve() not in skip)
+        base = os.path.relpath(folder, root).replace(os.sep, "/")
         for name in sorted(dirs) + sorted(names):
-            path = Path(folder, name)
-            rel = unicodedata.normalize("NFC", path.relative_to(root).as_posix())
+            path = os.path.join(folder, name)
+            rel = unicodedata.normalize("NFC", name if base == "." else f"{base}/{name}")
             mode = os.lstat(path).st_mode
             if stat.S_ISLNK(mode):
                 entries[rel] = Entry(0, 0, None, "a symbolic link")
             elif stat.S_ISREG(mode):
                 size = os.lstat(path).st_size
-                entries[rel] = Entry(size, size, lambda cap, p=path: _read_file(p, cap),
-                                     open=lambda p=path: _open_file(p))
+                entries[rel] = Entry(size, size, lambda cap, p=Path(path): _read_file(p, cap),
+                                     open=lambda p=Path(path): _open_file(p))
             elif stat.S_ISDIR(mode):
                 entries.setdefault(rel + "/", Entry(0, 0, None, "a folder"))  # so empty folders are seen
             else:

@@ -12,6 +12,7 @@ import warnings
 import nbformat
 
 IPYTHON_LINE = re.compile(r"^(\s*)(?:[%!]|\S.*\bget_ipython\(\)|get_ipython\(\))")
+MAYBE_MAGIC = re.compile(r"^\s*[%!]", re.MULTILINE)
 KEPT_CELL_MAGICS = ("%%time", "%%timeit", "%%capture")  # their body is plain Python
 
 
@@ -50,7 +51,7 @@ def without_ipython(source):
     A file that compiles and never calls get_ipython() is returned unchanged:
     a ``%`` at the start of a line inside a string is the learner's text.
     """
-    if "get_ipython()" not in source and _compiles(source):
+    if "get_ipython()" not in source and (not MAYBE_MAGIC.search(source) or _compiles(source)):
         return source
     lines = source.split("\n")
     return "\n".join(f"{m.group(1)}pass" if (m := IPYTHON_LINE.match(line)) else line for line in lines)
