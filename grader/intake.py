@@ -19,6 +19,7 @@ class Submission:
     id: str  # normalised: Unicode NFC, safe as a file name and a spreadsheet cell; unique in the class
     files: dict = field(default_factory=dict)  # "activations.py" or "answers/02-activations.yaml" -> UTF-8 bytes
     original_name: str = ""  # the folder, zip or file-name stem the LMS gave (NFC), for its own column
+    lms_id: str = ""  # the learner's key in the LMS read from the name (Canvas user id, Moodle participant, SID)
     attempt: str = ""  # the LMS's attempt marker kept ("2" for Canvas's -2 resubmission, a Blackboard time), or ""
     late: bool = False  # the LMS marked it late (Canvas's `late_`)
     graded: dict = field(default_factory=dict)  # graded name -> the learner's file: {"activations.py": "src/Activations.py"}
@@ -70,6 +71,7 @@ class _Piece:
     set_aside: list = field(default_factory=list)
     keys: set = field(default_factory=set)  # every name a roster might use for this learner
     notes: list = field(default_factory=list)
+    lms_id: str = ""
 
 
 ATTEMPT_RULES = ("newest", "oldest")
@@ -230,7 +232,7 @@ class _Reader:
                         piece = self._learner(key, inside[top], f"{where}/{top}", row, top, **at)
                     else:
                         piece = self._zip(key, entries[top], f"{where}/{top}", row=row, original=top, **at)
-                    piece.order = (self.index, where, m.key)
+                    piece.order, piece.lms_id = (self.index, where, m.key), key
                     piece.keys |= {_fold(x) for x in (name, email, m.key, m.row) if x}
             else:
                 flat.setdefault((m.key, m.attempt if layout.name != "canvas" else ""), []).append((top, m))
@@ -258,7 +260,7 @@ class _Reader:
                               attempt=attempt or max(marks, key=layouts.attempt_order, default=""),
                               late=any(m.late for _, m in files), tops={f: t for f, (t, _) in best.items()},
                               set_aside=piece_aside, notes=notes)
-        piece.order = (self.index, where, key, attempt)
+        piece.order, piece.lms_id = (self.index, where, key, attempt), first.key
         piece.keys.add(_fold(first.key))
 
 
@@ -310,13 +312,14 @@ def _join(parts):
     return _Piece(first.key, first.row, first.original, entries, first.where, first.order, first.attempt,
                   any(p.late for p in parts), "; ".join(p.problem for p in parts if p.problem), {},
                   [a for p in parts for a in p.set_aside], set().union(*(p.keys for p in parts)),
-                  [n for p in parts for n in p.notes])
+                  [n for p in parts for n in p.notes], first.lms_id)
 
 
 def _submission(piece, course):
     from . import learnerfiles
 
     sub = Submission(clean_id(unicodedata.normalize("NFC", piece.row)), original_name=piece.original,
+                     lms_id=piece.lms_id,
                      attempt=piece.attempt, late=piece.late, source=piece.where, set_aside=list(piece.set_aside),
                      notes=list(piece.notes))
     if piece.late:
@@ -327,8 +330,8 @@ def _submission(piece, course):
     try:
         learnerfiles.fill(sub, piece.entries, course, piece.where)
     except archives.Refused as why:
-        return Submission(sub.id, original_name=sub.original_name, attempt=sub.attempt, late=sub.late,
-                          source=sub.source, problem=str(why), notes=sub.notes)
+        return Submission(sub.id, original_name=sub.original_name, lms_id=sub.lms_id, attempt=sub.attempt,
+                          late=sub.late, source=sub.source, problem=str(why), notes=sub.notes)
     if piece.tops:  # name the file as it sits in the download
         sub.graded = {name: piece.tops.get(rel, rel) for name, rel in sub.graded.items()}
         sub.ignored = sorted(piece.tops.get(rel, rel) for rel in sub.ignored)

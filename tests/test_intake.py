@@ -241,7 +241,7 @@ def test_the_submission_record(downloads, course):
     subs = ids(found)
     assert found.layout == "blackboard+canvas+folders+gradescope+moodle" and found.roster_column == "ID"
     lee = subs["leeann_12345"]
-    assert (lee.original_name, lee.attempt, lee.late) == ("leeann_12345_67890", "1", False)
+    assert (lee.original_name, lee.lms_id, lee.attempt, lee.late) == ("leeann_12345_67890", "12345", "1", False)
     assert lee.graded == {"activations.py": "leeann_12345_67890_activations-1.py"}
     assert lee.roster == {"Student": "Lee Ann", "ID": "12345", "SIS Login ID": "alee"}
     assert subs["roeben_23456"].late
@@ -249,7 +249,8 @@ def test_the_submission_record(downloads, course):
     assert zoe.id == unicodedata.normalize("NFC", zoe.id) and zoe.original_name.startswith("Zoë Lee_34567")
     assert "onlinetext.html" in str(zoe.ignored)  # Moodle's second folder is the same learner
     assert subs["cdoe"].attempt == "2026-01-02-09-00-00"
-    assert subs["Ida_Rue_S111"].original_name == "submission_111"
+    assert (subs["Ida_Rue_S111"].original_name, subs["Ida_Rue_S111"].lms_id) == ("submission_111", "S111")
+    assert subs["Zoë_Lee_34567"].lms_id == "34567" and subs["cdoe"].lms_id == "cdoe" and not subs["student03"].lms_id
     assert subs["student04"].files["activations.py"] == ACT.encode()  # BOM gone
     assert ("venv/", "a virtualenv, not read (2 files)") in subs["student04"].set_aside
     assert subs["student04"].ignored == ["data/train.csv"]
