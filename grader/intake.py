@@ -22,7 +22,7 @@ class Submission:
     lms_id: str = ""  # the learner's key in the LMS read from the name (Canvas user id, Moodle participant, SID)
     attempt: str = ""  # the LMS's attempt marker kept ("2" for Canvas's -2 resubmission, a Blackboard time), or ""
     late: bool = False  # the LMS marked it late (Canvas's `late_`)
-    graded: dict = field(default_factory=dict)  # graded name -> the learner's file: {"activations.py": "src/Activations.py"}
+    graded: dict = field(default_factory=dict)  # graded name -> learner's file: {"activations.py": "src/Activations.py"}
     ignored: list = field(default_factory=list)  # the learner's files not graded, by path
     set_aside: list = field(default_factory=list)  # (what, why): older attempts, duplicates, junk, unreadable files
     untouched: list = field(default_factory=list)  # graded names still byte for byte the starting stub
@@ -333,8 +333,13 @@ def _submission(piece, course):
         return Submission(sub.id, original_name=sub.original_name, lms_id=sub.lms_id, attempt=sub.attempt,
                           late=sub.late, source=sub.source, problem=str(why), notes=sub.notes)
     if piece.tops:  # name the file as it sits in the download
-        sub.graded = {name: piece.tops.get(rel, rel) for name, rel in sub.graded.items()}
-        sub.ignored = sorted(piece.tops.get(rel, rel) for rel in sub.ignored)
+        def real(rel):
+            top, slash, rest = rel.partition("/")
+            return piece.tops.get(top, top) + slash + rest
+
+        sub.graded = {name: real(rel) for name, rel in sub.graded.items()}
+        sub.ignored = sorted(map(real, sub.ignored))
+        sub.set_aside = sorted((real(rel), why) for rel, why in sub.set_aside)
     if sub.renamed:
         sub.notes.insert(0, "graded " + ", ".join(sub.renamed))
     sub.notes += [f"set aside: {rel} ({why})" for rel, why in sub.set_aside

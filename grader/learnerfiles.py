@@ -11,7 +11,6 @@ most of the course's modules, then the shallowest, then ``name.py`` over a case
 variant over a notebook, then the first path in sorted order.
 """
 import codecs
-import re
 from dataclasses import dataclass
 
 from . import notebooks
@@ -115,8 +114,8 @@ def expand_zips(entries, where, depth=NESTED):
 
 def decode(data):
     """(text, encoding) for UTF-8 with or without BOM and UTF-16/32 with BOM; (None, "") otherwise."""
-    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                       (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             try:
                 return data.decode(codec), codec

@@ -121,7 +121,8 @@ def downloads(tmp_path_factory):
         "student03/Desktop/my-course/activations.py": ACT,
         "student03/Desktop/my-course/.ipynb_checkpoints/activations-checkpoint.py": STUB,
         "student04/src/ACTIVATIONS.PY": codecs.BOM_UTF8 + ACT.encode(),
-        "student04/answers/02-activations.yaml": codecs.BOM_UTF16_LE + right_answers("02-activations").encode("utf-16-le"),
+        "student04/answers/02-activations.yaml": codecs.BOM_UTF16_LE + right_answers("02-activations").encode(
+            "utf-16-le"),
         "student04/venv/pyvenv.cfg": "home = /usr/bin",
         "student04/venv/lib/python3/site-packages/activations.py": STUB,
         "student04/data/train.csv": "x,y\n1,2\n",
@@ -282,6 +283,27 @@ def test_the_attempt_rule_and_an_instructors_pattern(downloads, course, tmp_path
     assert ("hw.zip", ) not in found.set_aside and any("attempt 1" in why for _, why in found.set_aside)
     with pytest.raises(LearnnnError, match=r"capture the learner's id"):
         discover([tmp_path / "hw.zip"], course=course, quizzes=QUIZZES, pattern=r"hw2-(\w+)")
+
+
+def test_the_same_download_unzipped_reads_the_same(downloads, course, tmp_path):
+    with zipfile.ZipFile(downloads / "canvas.zip") as zf:
+        zf.extractall(tmp_path / "canvas")
+    write_zip(tmp_path / "canvas" / "kimjo_34567_89012_lab.zip", {"lab/Activations.py": ACT})  # uploaded a zip
+    zipped = ids(discover([downloads / "canvas.zip"], course=course, quizzes=QUIZZES))
+    unzipped = ids(discover([tmp_path / "canvas"], course=course, quizzes=QUIZZES))
+    assert sorted(unzipped) == sorted([*zipped, "kimjo_34567"])
+    for ident, sub in zipped.items():
+        assert (unzipped[ident].graded, unzipped[ident].digest) == (sub.graded, sub.digest)
+    assert unzipped["kimjo_34567"].graded == {"activations.py": "kimjo_34567_89012_lab.zip/lab/Activations.py"}
+
+
+def test_decomposed_and_composed_names_are_one_learner(tmp_path, course):
+    put(tmp_path / "a", {unicodedata.normalize("NFD", "Zoë/activations.py"): STUB})
+    write_zip(tmp_path / "b.zip", {unicodedata.normalize("NFC", "Zoë/activations.py"): ACT})
+    found = discover([tmp_path / "a", tmp_path / "b.zip"], course=course, quizzes=QUIZZES)
+    (zoe,) = found.submissions
+    assert zoe.id == "Zoë" and zoe.files["activations.py"] == ACT.encode()
+    assert found.set_aside == [("a/Zoë", "a copy of Zoë's work: the newest, b.zip/Zoë, was graded")]
 
 
 def test_a_wrapped_class_and_a_class_zip_holding_one_learner(tmp_path, course):
