@@ -11,7 +11,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import archives
+from . import archives, learnerfiles, lms as layouts
+from .manifest import LearnnnError
 
 
 @dataclass
@@ -88,9 +89,6 @@ def discover(paths, *, course, quizzes, skip=(), lms="auto", pattern=None, attem
     Raises LearnnnError for an input that is neither a folder nor a zip, a bad
     pattern or roster.
     """
-    from . import learnerfiles, lms as layouts
-    from .manifest import LearnnnError
-
     if attempt not in ATTEMPT_RULES:
         raise LearnnnError(f"--attempt must be one of {', '.join(ATTEMPT_RULES)}, not {attempt!r}")
     try:
@@ -149,18 +147,20 @@ class _Reader:
         self.aside, self.used, self.pieces = aside, used, []
 
     def container(self, name, entries, where, depth=0):
-        from . import learnerfiles, lms as layouts
-
         inside = _by_top(entries)
         every = {rel.split("/", 1)[0] for rel in entries}
         tops = sorted(t for t in every if not learnerfiles.junk(t + "/") and not learnerfiles.junk(t))
-        for junk in sorted(every - set(tops)):
-            self.aside.append((f"{where}/{junk}", f"{learnerfiles.junk(junk + '/') or learnerfiles.junk(junk)}: "
-                                                  "not a learner"))
         folders = [t for t in tops if t in inside]
+
+        def set_junk_aside():  # once we know this holds learners, not one learner's own junk
+            for junk in sorted(every - set(tops)):
+                why = learnerfiles.junk(junk + "/") or learnerfiles.junk(junk)
+                self.aside.append((f"{where}/{junk}", f"{why}: not a learner"))
+
         layout = None if self.plain else self.forced or layouts.detect([t + "/" * (t in folders) for t in tops])
         if layout is not None:
             self.used.add(layout.name)
+            set_junk_aside()
             return self._lms(layout, tops, folders, entries, inside, where)
         if depth == 0 and any(learnerfiles.target(rel, self.course) for rel in entries
                               if "/" not in rel or rel.lower().startswith("answers/") and rel.count("/") == 1):
@@ -175,6 +175,7 @@ class _Reader:
             self.used.add("folders")
             return self._learner(name, entries, where)  # nothing in it: still this learner's row
         self.used.add("folders")
+        set_junk_aside()
         for top in tops:
             if top in folders:
                 self._learner(top, inside[top], f"{where}/{top}")
@@ -184,8 +185,6 @@ class _Reader:
                 self.aside.append((f"{where}/{top}", "a loose file, in no learner's folder"))
 
     def _is_class(self, entries):
-        from . import learnerfiles, lms as layouts
-
         tops = {rel.split("/", 1)[0] + "/" * ("/" in rel) for rel in entries if not learnerfiles.junk(rel)}
         kids = [t for t in tops if t.endswith("/") or t.lower().endswith(".zip")]
         return len(kids) >= 2 or (not self.plain and layouts.detect(sorted(tops)) is not None)
@@ -205,8 +204,6 @@ class _Reader:
         return self._learner(key, entries, where, **extra)
 
     def _lms(self, layout, tops, folders, entries, inside, where):
-        from . import lms as layouts
-
         people = {}
         if layout.name == "gradescope" and layouts.METADATA in tops:
             try:
@@ -241,8 +238,6 @@ class _Reader:
 
     def _flat(self, layout, key, attempt, files, entries, where):
         """One learner's renamed files in a flat download; Canvas's `-n` copies: the newest of each file."""
-        from . import lms as layouts
-
         best, piece_aside, notes = {}, [], []
         for top, m in sorted(files, key=lambda f: layouts.attempt_order(f[1].attempt)):
             if not m.file:
@@ -278,8 +273,6 @@ def _by_top(entries):
 
 def _merge(pieces, rule, aside):
     """One piece per learner: parts of one attempt joined, then one attempt or copy kept by ``rule``."""
-    from . import lms as layouts
-
     by_key = {}
     for piece in pieces:
         by_key.setdefault(piece.key, {}).setdefault((piece.order, piece.attempt), []).append(piece)
@@ -316,11 +309,8 @@ def _join(parts):
 
 
 def _submission(piece, course):
-    from . import learnerfiles
-
     sub = Submission(clean_id(unicodedata.normalize("NFC", piece.row)), original_name=piece.original,
-                     lms_id=piece.lms_id,
-                     attempt=piece.attempt, late=piece.late, source=piece.where, set_aside=list(piece.set_aside),
+                     lms_id=piece.lms_id, attempt=piece.attempt, late=piece.late, source=piece.where, set_aside=list(piece.set_aside),
                      notes=list(piece.notes))
     if piece.late:
         sub.notes.append("marked late by the LMS")
@@ -370,8 +360,6 @@ def _unique_ids(subs, aside):
 
 
 def _apply_roster(result, path, keys):
-    from .manifest import LearnnnError
-
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(f)]
