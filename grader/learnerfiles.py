@@ -53,24 +53,30 @@ def junk(rel):
     return JUNK_FILES.get(name, "")
 
 
+VENV_PARTS = ("pyvenv.cfg", "bin/", "lib/", "lib64/", "include/", "share/", "Scripts/", "Lib/", "Include/")
+
+
 def _venvs(entries):
-    """Folders that are virtualenvs by their pyvenv.cfg, whatever they are called."""
+    """Folders that are virtualenvs by their pyvenv.cfg, whatever they are called ("" when the learner's own
+    folder is one: then only the virtualenv's own parts are junk, not the modules beside them)."""
     return sorted(rel[: -len("pyvenv.cfg")] for rel in entries if rel == "pyvenv.cfg" or rel.endswith("/pyvenv.cfg"))
 
 
 def _junk_home(rel, venvs):
     """(the junk folder or file to name, why) or None."""
-    for venv in venvs:
-        if rel.startswith(venv):
-            return (venv or "./"), "a virtualenv"
     why = junk(rel)
-    if not why:
-        return None
-    parts = rel.rstrip("/").split("/")
-    for i, part in enumerate(parts[:-1] if not rel.endswith("/") else parts):
-        if part in JUNK_FOLDERS:
-            return "/".join(parts[: i + 1]) + "/", why
-    return rel, why
+    if why:
+        parts = rel.rstrip("/").split("/")
+        for i, part in enumerate(parts[:-1] if not rel.endswith("/") else parts):
+            if part in JUNK_FOLDERS:
+                return "/".join(parts[: i + 1]) + "/", why
+        return rel, why
+    for venv in venvs:
+        if venv and rel.startswith(venv):
+            return venv, "a virtualenv"
+        if not venv and rel.startswith(VENV_PARTS):
+            return next(p for p in VENV_PARTS if rel.startswith(p)), "a virtualenv's files"
+    return None
 
 
 def target(rel, course):

@@ -327,6 +327,14 @@ def test_several_copies_of_a_module_choose_the_learners_working_folder(tmp_path,
     assert ("work/activations.py", "another copy of activations.py: activations.py was graded") in dan.set_aside
 
 
+def test_a_learner_folder_that_is_itself_a_virtualenv(tmp_path, course):
+    put(tmp_path / "kai", {"pyvenv.cfg": "home = /usr/bin", "bin/python3": "", "lib/python3/site-packages/x.py": "",
+                           "Activations.py": ACT})
+    (kai,) = discover([tmp_path / "kai"], course=course, quizzes=QUIZZES).submissions
+    assert kai.graded == {"activations.py": "Activations.py"}
+    assert {"bin/", "lib/", "pyvenv.cfg"} <= {rel for rel, _ in kai.set_aside} and kai.ignored == []
+
+
 def test_links_are_followed_nowhere(tmp_path, course):
     put(tmp_path / "cls" / "fay", {"activations.py": ACT})
     put(tmp_path / "cls" / "gus", {"activations.py": ACT})
