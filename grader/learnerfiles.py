@@ -6,7 +6,8 @@ beside data files, virtualenvs and editor or OS junk. Junk is set aside folder
 by folder and never read; other files are only listed; for each exercise module
 and quiz sheet one file is chosen by a stated rule and decoded to UTF-8.
 
-The rule for a module found more than once: the copy in the folder holding the
+A quiz sheet is ``answers/<quiz id>.yaml`` (or .yml, .json), else ``<quiz id>.yaml``
+anywhere. The rule for a module or sheet found more than once: the copy in the folder holding the
 most of the course's modules, then the shallowest, then ``name.py`` over a case
 variant over a notebook, then the first path in sorted order.
 """
@@ -90,10 +91,11 @@ def target(rel, course):
             if stem.lower() == module[:-3].lower():
                 rank = MODULE_KINDS[ext.lower()] or (0 if parts[-1] == module else 1)
                 return module, rank
-    if f".{ext.lower()}" in SHEET_SUFFIXES and len(parts) >= 2 and parts[-2].lower() == "answers":
+    if f".{ext.lower()}" in SHEET_SUFFIXES:  # answers/<quiz id>.yaml, or the sheet alone (a flat LMS download)
         for quiz in course.quizzes:
             if stem.lower() == quiz.lower():
-                return f"answers/{quiz}", SHEET_SUFFIXES.index(f".{ext.lower()}")
+                outside = not (len(parts) >= 2 and parts[-2].lower() == "answers")
+                return f"answers/{quiz}", SHEET_SUFFIXES.index(f".{ext.lower()}") + len(SHEET_SUFFIXES) * outside
     return None
 
 

@@ -348,11 +348,15 @@ def test_links_are_followed_nowhere(tmp_path, course):
 
 def test_unreadable_files_are_set_aside_by_name(tmp_path, course):
     put(tmp_path / "cls" / "hal", {"activations.ipynb": "not json", "answers/02-activations.yaml": b"\xff\xfe\xff"})
-    put(tmp_path / "cls" / "ivy", {"activations.py": ACT})
-    hal = ids(discover([tmp_path / "cls"], course=course, quizzes=QUIZZES))["hal"]
+    put(tmp_path / "cls" / "ivy", {"activations.py": ACT + "#" * (3 * 2**20) + "\n",
+                                   "01-intro.yaml": "q: 1"})  # a sheet handed in without its answers/ folder
+    subs = ids(discover([tmp_path / "cls"], course=course, quizzes=QUIZZES))
+    hal, ivy = subs["hal"], subs["ivy"]
     assert hal.files == {} and not hal.problem
     assert "activations.ipynb (not read: not a notebook nbformat can read" in " ".join(hal.notes)
-    assert "answers/02-activations.yaml" in " ".join(hal.notes)
+    assert "answers/02-activations.yaml (not read: not UTF-8 or UTF-16 text)" in " ".join(hal.notes)
+    assert sorted(ivy.files) == ["answers/01-intro.yaml"] and not ivy.problem  # the cap is per file read
+    assert "activations.py (not read: activations.py is larger than 2 MB)" in " ".join(ivy.notes)
 
 
 def test_roster_and_option_errors_are_clear(tmp_path, downloads, course_path):
