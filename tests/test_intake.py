@@ -306,6 +306,16 @@ def test_decomposed_and_composed_names_are_one_learner(tmp_path, course):
     assert found.set_aside == [("a/Zoë", "a copy of Zoë's work: the newest, b.zip/Zoë, was graded")]
 
 
+def test_a_gradescope_group_submission_is_a_row_per_submitter(tmp_path, course):
+    put(tmp_path / "gs", {
+        "submission_metadata.yml": (":submission_7:\n  :submitters:\n  - :name: Al Bo\n    :sid: A1\n"
+                                    "  - :name: Cy Do\n    :email: cy@example.edu\n"),
+        "submission_7/activations.py": ACT})
+    subs = ids(discover([tmp_path / "gs"], course=course, quizzes=QUIZZES))
+    assert sorted(subs) == ["Al_Bo_A1", "Cy_Do_cy@example.edu"]
+    assert subs["Al_Bo_A1"].digest == subs["Cy_Do_cy@example.edu"].digest
+
+
 def test_a_wrapped_class_and_a_class_zip_holding_one_learner(tmp_path, course):
     write_zip(tmp_path / "week3.zip", {"week3/ann/Activations.py": ACT, "week3/ben/": "", "__MACOSX/week3/._ann": "x"})
     assert sorted(ids(discover([tmp_path / "week3.zip"], course=course, quizzes=QUIZZES))) == ["ann", "ben"]
