@@ -4,7 +4,6 @@ The record is what the rest of bulk grading reads: grading takes ``files``,
 the gradebook and report take the rest (identity, attempt, what was graded as
 what, and what was set aside and why).
 """
-import csv
 import hashlib
 import re
 import unicodedata
@@ -111,7 +110,7 @@ def discover(paths, *, course, quizzes, skip=(), lms="auto", pattern=None, attem
             try:
                 entries = archives.zip_entries(path, name)
             except archives.Refused as why:
-                pieces.append(_Piece(_fold(path.stem), path.stem, name, {}, name, (index, name), problem=str(why)))
+                pieces.append(_Piece(fold(path.stem), path.stem, name, {}, name, (index, name), problem=str(why)))
                 continue
             reader.container(unicodedata.normalize("NFC", path.stem), entries, name)
         pieces += reader.pieces
@@ -120,11 +119,14 @@ def discover(paths, *, course, quizzes, skip=(), lms="auto", pattern=None, attem
     for piece in chosen:
         sub = _submission(piece, wanted)
         subs.append(sub)
-        keys[id(sub)] = piece.keys | {_fold(piece.key), _fold(piece.row), _fold(piece.original)}
+        keys[id(sub)] = piece.keys | {fold(piece.key), fold(piece.row), fold(piece.original)}
     _unique_ids(subs, aside)
     result = Intake(subs, "+".join(sorted(used)) or "folders", sorted(aside))
     if roster is not None:
-        _apply_roster(result, roster, keys)
+        from . import roster as rosters  # it builds Submissions: imported here, not in a cycle
+
+        missing, result.not_on_roster, result.roster_column = rosters.match(result.submissions, roster, keys)
+        result.submissions += missing
     result.submissions.sort(key=lambda s: s.id)
     for sub in result.submissions:
         for name in ("ignored", "set_aside"):
@@ -135,7 +137,8 @@ def discover(paths, *, course, quizzes, skip=(), lms="auto", pattern=None, attem
     return result
 
 
-def _fold(text):
+def fold(text):
+    """How names are compared: NFC, trimmed, case-folded."""
     return unicodedata.normalize("NFC", str(text)).strip().casefold()
 
 
@@ -190,7 +193,7 @@ class _Reader:
         return len(kids) >= 2 or (not self.plain and layouts.detect(sorted(tops)) is not None)
 
     def _learner(self, key, entries, where, row=None, original=None, **extra):
-        piece = _Piece(_fold(key), row or key, original or key, entries, where, (self.index, where), **extra)
+        piece = _Piece(fold(key), row or key, original or key, entries, where, (self.index, where), **extra)
         self.pieces.append(piece)
         return piece
 
@@ -230,7 +233,7 @@ class _Reader:
                     else:
                         piece = self._zip(key, entries[top], f"{where}/{top}", row=row, original=top, **at)
                     piece.order, piece.lms_id = (self.index, where, m.key), key
-                    piece.keys |= {_fold(x) for x in (name, email, m.key, m.row) if x}
+                    piece.keys |= {fold(x) for x in (name, email, m.key, m.row) if x}
             else:
                 flat.setdefault((m.key, m.attempt if layout.name != "canvas" else ""), []).append((top, m))
         for (key, attempt), files in sorted(flat.items()):
@@ -256,7 +259,7 @@ class _Reader:
                               late=any(m.late for _, m in files), tops={f: t for f, (t, _) in best.items()},
                               set_aside=piece_aside, notes=notes)
         piece.order, piece.lms_id = (self.index, where, key, attempt), first.key
-        piece.keys.add(_fold(first.key))
+        piece.keys.add(fold(first.key))
 
 
 def _by_top(entries):
@@ -357,40 +360,3 @@ def _unique_ids(subs, aside):
             aside.append((sub.source, why))
         used[ident.casefold()] = sub.source
         sub.id = ident
-
-
-def _apply_roster(result, path, keys):
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(f)]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise LearnnnError(f"can't read the roster {path}: {exc}") from None
-    if not rows:
-        raise LearnnnError(f"the roster {path} has no learners (it needs a header row, then one row per learner)")
-    columns = [c for c in rows[0] if c]
-    known = set().union(*keys.values()) if keys else set()
-    scores = {c: sum(_fold(r.get(c, "")) in known for r in rows) for c in columns}
-    column = max(columns, key=lambda c: (scores[c], -columns.index(c)))
-    if not scores[column] and result.submissions:
-        raise LearnnnError(f"no column of the roster {path} holds the learners' ids in this download "
-                           f"(columns: {', '.join(columns)}); ids look like {result.submissions[0].id!r}")
-    result.roster_column = column
-    claimed = set()
-    for sub in result.submissions:
-        row = next((r for r in rows if _fold(r.get(column, "")) in keys[id(sub)]), None)
-        if row is None:
-            sub.notes.append("not on the roster")
-            result.not_on_roster.append(sub.id)
-        else:
-            sub.roster = row
-            claimed.add(id(row))
-    ids = {s.id.casefold() for s in result.submissions}
-    for row in rows:
-        if id(row) not in claimed and row.get(column):
-            ident = clean_id(unicodedata.normalize("NFC", row[column]))
-            while ident.casefold() in ids:
-                ident += "-roster"
-            ids.add(ident.casefold())
-            result.submissions.append(Submission(ident, original_name=row[column], roster=row, missing=True,
-                                                 notes=["no submission in the download"]))
-    result.not_on_roster.sort()
