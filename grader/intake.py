@@ -174,7 +174,7 @@ class _Reader:
             inner = inside[learners[0]]
             if self._is_class(inner):  # a wrapper folder around the class
                 return self.container(learners[0], inner, f"{where}/{learners[0]}", depth + 1)
-        if not learners and depth == 0 and entries:
+        if not learners and depth == 0 and tops:
             self.used.add("folders")
             return self._learner(name, entries, where)  # nothing in it: still this learner's row
         self.used.add("folders")
