@@ -337,6 +337,10 @@ def _submission(piece, course):
         sub.notes.insert(0, "graded " + ", ".join(sub.renamed))
     sub.notes += [f"set aside: {rel} ({why})" for rel, why in sub.set_aside
                   if why.startswith(("not read:", "another copy", "a symbolic link"))]
+    if not sub.files and not any(why.startswith("not read") for _, why in sub.set_aside):
+        held = len(sub.ignored) + len(sub.set_aside)
+        sub.notes.append("no exercise module or quiz answer sheet was found" +
+                         (f" among its {held} files and folders" if held else ": it was empty"))
     if sub.untouched:
         sub.notes.append(f"still the starting stub: {', '.join(sub.untouched)}")
     return sub

@@ -197,6 +197,7 @@ def test_notes_say_which_file_was_graded_and_what_was_set_aside(graded):
     assert "IPython lines" in notes["exported"]
     assert "still the starting stub: activations.py" in notes["stubby"]
     assert "no submission in the download" in notes["99999"]
+    assert "no exercise module or quiz answer sheet was found: it was empty" in notes["Sam_Poe_45678"]
     assert "not on the roster" in notes["student03"] and "not on the roster" not in notes["leeann_12345"]
     feedback = (graded["out"] / "feedback" / "student04.md").read_text()
     assert "src/ACTIVATIONS.PY -> activations.py" in feedback and "data/train.csv" in feedback
