@@ -54,6 +54,16 @@ class Intake:
     not_on_roster: list = field(default_factory=list)  # ids of submissions --roster does not list
     roster_column: str = ""  # the roster column the learners' ids were found in
 
+    # a sequence of its submissions, for callers that only want those
+    def __len__(self):
+        return len(self.submissions)
+
+    def __iter__(self):
+        return iter(self.submissions)
+
+    def __getitem__(self, index):
+        return self.submissions[index]
+
 
 @dataclass
 class _Piece:
