@@ -21,7 +21,7 @@ from pathlib import Path
 from .manifest import LearnnnError
 
 MAX_FILE = 2 * 2**20  # one file we take (a module, a notebook, an answer sheet)
-MAX_NESTED = 2 * 2**30  # a zip inside a zip: spooled to an anonymous temp file, read only in part
+MAX_NESTED = 2**30  # a zip inside a zip: held in memory or an unnamed temp file, read only in part
 MAX_RATIO = 100  # uncompressed / compressed, beyond RATIO_FLOOR bytes: zip bombs
 RATIO_FLOOR = 2**20
 CLASS_FILES = 200_000  # entries in any one folder or archive we list

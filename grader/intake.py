@@ -230,7 +230,7 @@ class _Reader:
             m = layouts.match(layout, top)
             if m is None:
                 self.aside.append((f"{where}/{top}", f"its name does not match the {layout.name} pattern "
-                                                     f"{layout.pattern}"))
+                                                     f"{layout.pattern} (--pattern reads other names)"))
                 continue
             extra = {"attempt": m.attempt, "late": m.late}
             if top in folders or top.lower().endswith(".zip") and not m.file:

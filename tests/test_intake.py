@@ -307,6 +307,21 @@ def test_decomposed_and_composed_names_are_one_learner(tmp_path, course):
     assert found.set_aside == [("a/Zoë", "a copy of Zoë's work: the newest, b.zip/Zoë, was graded")]
 
 
+def test_moodle_without_folders_and_a_forced_layout(tmp_path, course):
+    write_zip(tmp_path / "moodle.zip", {"Ann Lee_1_assignsubmission_file_Activations.py": ACT,
+                                        "Ann Lee_1_assignsubmission_file_02-activations.yaml": "q: 1",
+                                        "Bo Ng_2_assignsubmission_onlinetext_onlinetext.html": "<p>hi</p>"})
+    found = discover([tmp_path / "moodle.zip"], course=course, quizzes=QUIZZES)
+    subs = ids(found)
+    assert found.layout == "moodle" and sorted(subs) == ["Ann_Lee_1", "Bo_Ng_2"]
+    assert sorted(subs["Ann_Lee_1"].files) == ["activations.py", "answers/02-activations.yaml"]
+    assert subs["Bo_Ng_2"].files == {} and subs["Bo_Ng_2"].ignored == [
+        "Bo Ng_2_assignsubmission_onlinetext_onlinetext.html"]
+    forced = discover([tmp_path / "moodle.zip"], course=course, quizzes=QUIZZES, lms="canvas")
+    assert forced.submissions == [] and len(forced.set_aside) == 3
+    assert all("does not match the canvas pattern" in why for _, why in forced.set_aside)
+
+
 def test_a_gradescope_group_submission_is_a_row_per_submitter(tmp_path, course):
     put(tmp_path / "gs", {
         "submission_metadata.yml": (":submission_7:\n  :submitters:\n  - :name: Al Bo\n    :sid: A1\n"
