@@ -22,7 +22,7 @@ class Submission:
     lms_id: str = ""  # the learner's key in the LMS read from the name (Canvas user id, Moodle participant, SID)
     attempt: str = ""  # the LMS's attempt marker kept ("2" for Canvas's -2 resubmission, a Blackboard time), or ""
     late: bool = False  # the LMS marked it late (Canvas's `late_`)
-    graded: dict = field(default_factory=dict)  # graded name -> learner's file: {"activations.py": "src/Activations.py"}
+    graded: dict = field(default_factory=dict)  # graded name -> its file: {"activations.py": "src/Activations.py"}
     ignored: list = field(default_factory=list)  # the learner's files not graded, by path
     set_aside: list = field(default_factory=list)  # (what, why): older attempts, duplicates, junk, unreadable files
     untouched: list = field(default_factory=list)  # graded names still byte for byte the starting stub
@@ -92,8 +92,9 @@ def discover(paths, *, course, quizzes, skip=(), lms="auto", pattern=None, attem
     """Every learner in the given folders and zips, each as exactly one Submission (see `Intake`).
 
     ``lms`` is one of lms.NAMES; ``pattern`` (a regex capturing ``id``) replaces its
-    name pattern; ``attempt`` ("newest" or "oldest") chooses among a learner's
-    attempts and copies, by the LMS's attempt marker, then by the input given last.
+    name pattern; ``attempt`` chooses among a learner's attempts and copies: "newest"
+    keeps the highest attempt marker (a number, or a time), then the input given
+    last; "oldest" the reverse. What is not kept is set aside and named.
     ``roster`` is a CSV file; its learners with no submission get a `missing` row.
     Raises LearnnnError for an input that is neither a folder nor a zip, a bad
     pattern or roster.
@@ -112,7 +113,7 @@ def discover(paths, *, course, quizzes, skip=(), lms="auto", pattern=None, attem
     for index, path in enumerate(map(Path, paths)):
         if not path.is_dir() and not (path.is_file() and path.suffix.lower() == ".zip"):
             raise LearnnnError(f"{path} is neither a folder nor a .zip file")
-        reader = _Reader(index, wanted, forced, plain, aside, used)
+        reader = _Reader(index, wanted, forced, plain, aside, used, attempt)
         name = unicodedata.normalize("NFC", path.name)
         if path.is_dir():
             reader.container(name, archives.folder_entries(path, skip), name)
@@ -155,8 +156,8 @@ def fold(text):
 class _Reader:
     """Splits one input (a folder or zip's entries) into learners' pieces."""
 
-    def __init__(self, index, course, forced, plain, aside, used):
-        self.index, self.course, self.forced, self.plain = index, course, forced, plain
+    def __init__(self, index, course, forced, plain, aside, used, rule):
+        self.index, self.course, self.forced, self.plain, self.rule = index, course, forced, plain, rule
         self.aside, self.used, self.pieces = aside, used, []
 
     def container(self, name, entries, where, depth=0):
@@ -250,22 +251,24 @@ class _Reader:
             self._flat(layout, key, attempt, files, entries, where)
 
     def _flat(self, layout, key, attempt, files, entries, where):
-        """One learner's renamed files in a flat download; Canvas's `-n` copies: the newest of each file."""
+        """One learner's renamed files in a flat download; of Canvas's `-n` copies of a file, the newest
+        (or with --attempt oldest the oldest) is kept."""
         best, piece_aside, notes = {}, [], []
-        for top, m in sorted(files, key=lambda f: layouts.attempt_order(f[1].attempt)):
+        newest_last = sorted(files, key=lambda f: layouts.attempt_order(f[1].attempt))
+        for top, m in newest_last if self.rule == "newest" else newest_last[::-1]:
             if not m.file:
                 piece_aside.append((top, "the LMS's receipt, not the learner's file"))
                 continue
             if m.file in best:
-                piece_aside.append((best[m.file][0], f"an older copy of {m.file}: {top} was graded"))
-                notes.append(f"set aside: {best[m.file][0]} (an older copy of {m.file}: {top} was graded)")
+                why = f"{'an older' if self.rule == 'newest' else 'a newer'} copy of {m.file}: {top} was graded"
+                piece_aside.append((best[m.file][0], why))
+                notes.append(f"set aside: {best[m.file][0]} ({why})")
             best[m.file] = (top, m)
         first = files[0][1]
-        marks = [m.attempt for _, m in files if m.attempt]
+        kept = [m.attempt for _, m in best.values()]
         original = min(m.prefix for _, m in files)
         piece = self._learner(key, {f: entries[t] for f, (t, _) in best.items()}, f"{where}/{original}",
-                              first.row, original,
-                              attempt=attempt or max(marks, key=layouts.attempt_order, default=""),
+                              first.row, original, attempt=attempt or max(kept, key=layouts.attempt_order, default=""),
                               late=any(m.late for _, m in files), tops={f: t for f, (t, _) in best.items()},
                               set_aside=piece_aside, notes=notes)
         piece.order, piece.lms_id = (self.index, where, key, attempt), first.key
@@ -323,7 +326,8 @@ def _join(parts):
 
 def _submission(piece, course):
     sub = Submission(clean_id(unicodedata.normalize("NFC", piece.row)), original_name=piece.original,
-                     lms_id=piece.lms_id, attempt=piece.attempt, late=piece.late, source=piece.where, set_aside=list(piece.set_aside),
+                     lms_id=piece.lms_id, attempt=piece.attempt, late=piece.late, source=piece.where,
+                     set_aside=list(piece.set_aside),
                      notes=list(piece.notes))
     if piece.late:
         sub.notes.append("marked late by the LMS")

@@ -272,8 +272,12 @@ def test_intake_is_deterministic(downloads, course):
 
 
 def test_the_attempt_rule_and_an_instructors_pattern(downloads, course, tmp_path):
-    oldest = ids(discover([downloads / "blackboard.zip"], course=course, quizzes=QUIZZES, attempt="oldest"))
+    oldest = ids(discover([downloads / "blackboard.zip", downloads / "canvas.zip"], course=course, quizzes=QUIZZES,
+                          attempt="oldest"))
     assert oldest["cdoe"].attempt == "2026-01-01-10-00-00" and oldest["cdoe"].files["activations.py"] == BUGGY.encode()
+    lee = oldest["leeann_12345"]
+    assert lee.graded == {"activations.py": "leeann_12345_67890_activations.py"} and lee.attempt == ""
+    assert "leeann_12345_67890_activations-1.py (a newer copy of activations.py" in " ".join(lee.notes)
     write_zip(tmp_path / "hw.zip", {"hw2-alice-v1-activations.py": STUB, "hw2-alice-v3-activations.py": ACT,
                                     "hw2-bob-v1-activations.py": BUGGY})
     found = discover([tmp_path / "hw.zip"], course=course, quizzes=QUIZZES,
