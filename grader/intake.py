@@ -24,7 +24,8 @@ class Submission:
     late: bool = False  # the LMS marked it late (Canvas's `late_`)
     graded: dict = field(default_factory=dict)  # graded name -> its file: {"activations.py": "src/Activations.py"}
     ignored: list = field(default_factory=list)  # the learner's files not graded, by path
-    set_aside: list = field(default_factory=list)  # (what, why): older attempts, duplicates, junk, unreadable files
+    set_aside: list = field(default_factory=list)  # (what, why): other attempts and copies, unreadable files, links
+    skipped: list = field(default_factory=list)  # (what, why): junk never read (.git/, __MACOSX/, a virtualenv)
     untouched: list = field(default_factory=list)  # graded names still byte for byte the starting stub
     notes: list = field(default_factory=list)  # sentences for the row's note and the feedback, in order
     roster: dict = field(default_factory=dict)  # this learner's row of --roster FILE.csv, column -> value ({} without)
@@ -79,6 +80,7 @@ class _Piece:
     problem: str = ""
     tops: dict = field(default_factory=dict)  # flat downloads: the learner's file name -> the name in the download
     set_aside: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
     keys: set = field(default_factory=set)  # every name a roster might use for this learner
     notes: list = field(default_factory=list)
     lms_id: str = ""
@@ -140,7 +142,7 @@ def discover(paths, *, course, quizzes, skip=(), lms="auto", pattern=None, attem
         result.submissions += missing
     result.submissions.sort(key=lambda s: s.id)
     for sub in result.submissions:
-        for name in ("ignored", "set_aside"):
+        for name in ("ignored", "set_aside", "skipped"):
             items = getattr(sub, name)
             if len(items) > LISTED:
                 extra = f"... and {len(items) - LISTED} more"
@@ -253,16 +255,15 @@ class _Reader:
     def _flat(self, layout, key, attempt, files, entries, where):
         """One learner's renamed files in a flat download; of Canvas's `-n` copies of a file, the newest
         (or with --attempt oldest the oldest) is kept."""
-        best, piece_aside, notes = {}, [], []
+        best, piece_aside, skipped = {}, [], []
         newest_last = sorted(files, key=lambda f: layouts.attempt_order(f[1].attempt))
         for top, m in newest_last if self.rule == "newest" else newest_last[::-1]:
             if not m.file:
-                piece_aside.append((top, "the LMS's receipt, not the learner's file"))
+                skipped.append((top, "the LMS's receipt, not the learner's file"))
                 continue
             if m.file in best:
                 why = f"{'an older' if self.rule == 'newest' else 'a newer'} copy of {m.file}: {top} was graded"
                 piece_aside.append((best[m.file][0], why))
-                notes.append(f"set aside: {best[m.file][0]} ({why})")
             best[m.file] = (top, m)
         first = files[0][1]
         kept = [m.attempt for _, m in best.values()]
@@ -270,7 +271,7 @@ class _Reader:
         piece = self._learner(key, {f: entries[t] for f, (t, _) in best.items()}, f"{where}/{original}",
                               first.row, original, attempt=attempt or max(kept, key=layouts.attempt_order, default=""),
                               late=any(m.late for _, m in files), tops={f: t for f, (t, _) in best.items()},
-                              set_aside=piece_aside, notes=notes)
+                              set_aside=piece_aside, skipped=skipped)
         piece.order, piece.lms_id = (self.index, where, key, attempt), first.key
         piece.keys.add(fold(first.key))
 
@@ -304,7 +305,6 @@ def _merge(pieces, rule, aside):
                        f"{' (attempt ' + keep.attempt + ')' if keep.attempt else ''}, was graded")
                 aside.append((other.where, why))
                 keep.set_aside.append((other.where, why))
-                keep.notes.append(f"set aside: {other.where} ({why})")
                 keep.keys |= other.keys
         chosen.append(keep)
     return chosen
@@ -320,14 +320,14 @@ def _join(parts):
         entries.update({f"{top}/{rel}": e for rel, e in part.entries.items()})
     return _Piece(first.key, first.row, first.original, entries, first.where, first.order, first.attempt,
                   any(p.late for p in parts), "; ".join(p.problem for p in parts if p.problem), {},
-                  [a for p in parts for a in p.set_aside], set().union(*(p.keys for p in parts)),
-                  [n for p in parts for n in p.notes], first.lms_id)
+                  [a for p in parts for a in p.set_aside], [a for p in parts for a in p.skipped],
+                  set().union(*(p.keys for p in parts)), [n for p in parts for n in p.notes], first.lms_id)
 
 
 def _submission(piece, course):
     sub = Submission(clean_id(unicodedata.normalize("NFC", piece.row)), original_name=piece.original,
                      lms_id=piece.lms_id, attempt=piece.attempt, late=piece.late, source=piece.where,
-                     set_aside=list(piece.set_aside),
+                     set_aside=list(piece.set_aside), skipped=list(piece.skipped),
                      notes=list(piece.notes))
     if piece.late:
         sub.notes.append("marked late by the LMS")
@@ -347,12 +347,12 @@ def _submission(piece, course):
         sub.graded = {name: real(rel) for name, rel in sub.graded.items()}
         sub.ignored = sorted(map(real, sub.ignored))
         sub.set_aside = sorted((real(rel), why) for rel, why in sub.set_aside)
+        sub.skipped = sorted((real(rel), why) for rel, why in sub.skipped)
     if sub.renamed:
         sub.notes.insert(0, "graded " + ", ".join(sub.renamed))
-    sub.notes += [f"set aside: {rel} ({why})" for rel, why in sub.set_aside
-                  if why.startswith(("not read:", "another copy", "a symbolic link"))]
+    sub.notes += [f"set aside: {rel} ({why})" for rel, why in sub.set_aside]
     if not sub.files and not any(why.startswith("not read") for _, why in sub.set_aside):
-        held = len(sub.ignored) + len(sub.set_aside)
+        held = len(sub.ignored) + len(sub.set_aside) + len(sub.skipped)
         sub.notes.append("no exercise module or quiz answer sheet was found" +
                          (f" among its {held} files and folders" if held else ": it was empty"))
     if sub.untouched:

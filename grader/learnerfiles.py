@@ -136,7 +136,7 @@ def decode(data):
 
 
 def fill(sub, entries, course, where):
-    """Put into ``sub`` what of ``entries`` is graded (files, graded), listed (ignored) and set aside.
+    """Put into ``sub`` what of ``entries`` is graded (files, graded), listed (ignored), set aside or skipped.
 
     Raises Refused for a link where a module would be taken.
     """
@@ -162,7 +162,7 @@ def fill(sub, entries, course, where):
             sub.ignored.append(rel)
     for (home, why), count in sorted(junked.items()):
         files = f" ({count} file{'s' * (count != 1)})" if home.endswith("/") else ""
-        sub.set_aside.append((home, f"{why}, not read{files}"))
+        sub.skipped.append((home, f"{why}, not read{files}"))
     homes = {}
     for name, found in candidates.items():
         for rel, _ in found:
@@ -176,6 +176,7 @@ def fill(sub, entries, course, where):
         _take(sub, name, chosen, entries[chosen], course, where)
     sub.ignored.sort()
     sub.set_aside.sort()
+    sub.skipped.sort()
 
 
 def _shown(name):

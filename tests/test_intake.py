@@ -254,10 +254,13 @@ def test_the_submission_record(downloads, course):
     assert (subs["Ida_Rue_S111"].original_name, subs["Ida_Rue_S111"].lms_id) == ("submission_111", "S111")
     assert subs["Zoë_Lee_34567"].lms_id == "34567" and subs["cdoe"].lms_id == "cdoe" and not subs["student03"].lms_id
     assert subs["student04"].files["activations.py"] == ACT.encode()  # BOM gone
-    assert ("venv/", "a virtualenv, not read (2 files)") in subs["student04"].set_aside
+    assert ("venv/", "a virtualenv, not read (2 files)") in subs["student04"].skipped
+    assert subs["student04"].set_aside == []  # junk is skipped, not a decision anyone needs to review
+    assert subs["cdoe"].skipped == [("Week2_cdoe_attempt_2026-01-02-09-00-00.txt",
+                                     "the LMS's receipt, not the learner's file")]
     assert subs["student04"].ignored == ["data/train.csv"]
     assert ("Desktop/my-course/.ipynb_checkpoints/", "Jupyter's autosave copies, not read (1 file)") in \
-        subs["student03"].set_aside
+        subs["student03"].skipped
     assert subs["stubby"].untouched == ["activations.py"]
     assert subs["99999"].missing and subs["99999"].files == {}
     assert found.not_on_roster == sorted(["Ida_Rue_S111", "José", "cdoe", "empty_one", "exported", "heavy",
@@ -267,7 +270,7 @@ def test_the_submission_record(downloads, course):
 def test_intake_is_deterministic(downloads, course):
     def run():
         found = discover([downloads / i for i in INPUTS], course=course, quizzes=QUIZZES)
-        return [(s.id, s.digest, s.graded, s.set_aside, s.notes) for s in found.submissions], found.set_aside
+        return [(s.id, s.digest, s.graded, s.set_aside, s.skipped, s.notes) for s in found.submissions], found.set_aside
     assert run() == run()
 
 
@@ -362,7 +365,7 @@ def test_a_learner_folder_that_is_itself_a_virtualenv(tmp_path, course):
                            "Activations.py": ACT})
     (kai,) = discover([tmp_path / "kai"], course=course, quizzes=QUIZZES).submissions
     assert kai.graded == {"activations.py": "Activations.py"}
-    assert {"bin/", "lib/", "pyvenv.cfg"} <= {rel for rel, _ in kai.set_aside} and kai.ignored == []
+    assert {"bin/", "lib/", "pyvenv.cfg"} <= {rel for rel, _ in kai.skipped} and kai.ignored == []
 
 
 def test_links_are_followed_nowhere(tmp_path, course):
