@@ -12,6 +12,7 @@ most of the course's modules, then the shallowest, then ``name.py`` over a case
 variant over a notebook, then the first path in sorted order.
 """
 import codecs
+import re
 from dataclasses import dataclass
 
 from . import notebooks
@@ -27,6 +28,7 @@ JUNK_FILES = {".DS_Store": "folder metadata", "Thumbs.db": "folder metadata", "d
 MODULE_KINDS = {"py": 0, "ipynb": 2}  # rank: name.py 0, a case variant 1, a notebook 2
 LISTED = 50  # files named per list in feedback
 NESTED = 2  # zips inside a learner's zip opened this deep
+CODING_LINE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)  # PEP 263
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,7 @@ def _take(sub, name, rel, entry, course, where):
         sub.set_aside.append((rel, f"not read: {why}"))
         return
     if name.startswith("answers/"):
-        text, _ = decode(data)
+        text, _ = _legacy(sub, rel, *decode(data), data)
         if text is None:
             sub.set_aside.append((rel, "not read: not UTF-8 or UTF-16 text"))
             return
@@ -210,7 +212,9 @@ def _take(sub, name, rel, entry, course, where):
         data = source.encode("utf-8")
     else:
         text, encoding = decode(data)
-        if text is not None:  # else leave the bytes: a PEP 263 coding line may make them valid
+        if not CODING_LINE.search(b"\n".join(data.split(b"\n", 2)[:2])):  # else Python decodes as it says
+            text, encoding = _legacy(sub, rel, text, encoding, data)
+        if text is not None:
             plain = notebooks.without_ipython(text)
             if plain != text:
                 sub.notes.append(f"{rel}: IPython lines (magics, shell escapes, get_ipython()) were skipped")
@@ -220,3 +224,17 @@ def _take(sub, name, rel, entry, course, where):
     sub.graded[name] = rel
     if course.stubs.get(name) == data:
         sub.untouched.append(name)
+
+
+def _legacy(sub, rel, text, encoding, data):
+    """Text that is neither UTF-8 nor UTF-16 read as Windows-1252, the usual other editor default, and said so."""
+    if text is not None:
+        return text, encoding
+    if b"\0" in data or data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None, ""  # binary, or a broken Unicode file: guessing would grade garbage
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None, ""
+    sub.notes.append(f"{rel} is not UTF-8: it was read as Windows-1252")
+    return text, "cp1252"

@@ -412,6 +412,15 @@ def test_text_encodings_and_ipython_lines():
                  codecs.BOM_UTF16_BE + source.encode("utf-16-be")):
         assert decode(data)[0] == source
     assert decode(b"\xff\xfe\x00")[0] is None and decode("é".encode("latin-1"))[0] is None
+
+
+def test_a_module_saved_as_windows_1252_is_read_as_such(tmp_path, course):
+    put(tmp_path / "cls", {"lou/activations.py": ("# café\n" + ACT).encode("cp1252"),
+                           "max/activations.py": ("# -*- coding: latin-1 -*-\n# café\n" + ACT).encode("latin-1")})
+    subs = ids(discover([tmp_path / "cls"], course=course, quizzes=QUIZZES))
+    assert subs["lou"].files["activations.py"] == ("# café\n" + ACT).encode()
+    assert "activations.py is not UTF-8: it was read as Windows-1252" in subs["lou"].notes
+    assert subs["max"].files["activations.py"].startswith(b"# -*- coding: latin-1") and not subs["max"].notes
     kept = "text = '''\n%d items\n'''\n"
     assert notebooks.without_ipython(kept) == kept  # it compiles: a % line in a string is the learner's
     assert notebooks.without_ipython("if True:\n    %time f()\n!ls\nx = 1\n") == "if True:\n    pass\npass\nx = 1\n"
