@@ -173,13 +173,16 @@ class _Reader:
                 why = learnerfiles.junk(junk + "/") or learnerfiles.junk(junk)
                 self.aside.append((f"{where}/{junk}", f"{why}: not a learner"))
 
-        layout = None if self.plain else self.forced or layouts.detect([t + "/" * (t in folders) for t in tops])
+        # modules at the top: one learner's own folder or zip (LMS downloads always rename or wrap them)
+        own = depth == 0 and any(learnerfiles.target(rel, self.course) for rel in entries
+                                 if "/" not in rel or rel.lower().startswith("answers/") and rel.count("/") == 1)
+        layout = None if self.plain else self.forced or (
+            None if own else layouts.detect([t + "/" * (t in folders) for t in tops]))
         if layout is not None:
             self.used.add(layout.name)
             set_junk_aside()
             return self._lms(layout, tops, folders, entries, inside, where)
-        if depth == 0 and any(learnerfiles.target(rel, self.course) for rel in entries
-                              if "/" not in rel or rel.lower().startswith("answers/") and rel.count("/") == 1):
+        if own:
             self.used.add("folders")
             return self._learner(name, entries, where)  # one learner's own folder or zip
         learners = [t for t in tops if t in folders or t.lower().endswith(".zip")]

@@ -345,7 +345,8 @@ def test_a_wrapped_class_and_a_class_zip_holding_one_learner(tmp_path, course):
     write_zip(tmp_path / "class.zip", {"carol/work/activations.py": ACT})
     (carol,) = discover([tmp_path / "class.zip"], course=course, quizzes=QUIZZES).submissions
     assert carol.id == "carol" and carol.graded == {"activations.py": "work/activations.py"}
-    put(tmp_path / "one", {"answers/02-activations.yaml": right_answers("02-activations")})
+    put(tmp_path / "one", {"answers/02-activations.yaml": right_answers("02-activations"),
+                           "notes_2024_01_todo.txt": "a name Canvas's pattern would match"})
     (one,) = discover([tmp_path / "one"], course=course, quizzes=QUIZZES).submissions
     assert one.id == "one" and sorted(one.files) == ["answers/02-activations.yaml"]
 
