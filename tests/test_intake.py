@@ -1,6 +1,6 @@
 """Intake: real LMS downloads become exactly one row per learner, graded on the right files.
 
-One class, spread over five inputs in the layouts of Canvas, Moodle, Blackboard,
+One class, spread over seven inputs in the layouts of Canvas, Moodle, Blackboard,
 Gradescope and plain folders, is graded once through the CLI under a course with
 one exercise (activations); most learners hand in the same correct module, which
 is graded once. The rest are fast checks of `intake.discover` alone.
@@ -351,7 +351,7 @@ def test_a_wrapped_class_and_a_class_zip_holding_one_learner(tmp_path, course):
     assert one.id == "one" and sorted(one.files) == ["answers/02-activations.yaml"]
 
 
-def test_several_copies_of_a_module_choose_the_learners_working_folder(tmp_path, course):
+def test_of_several_copies_of_a_module_one_is_graded_by_the_rule_and_the_rest_named(tmp_path, course):
     put(tmp_path / "cls" / "dan", {"activations.py": STUB, "work/activations.py": ACT,
                                    "work/answers/02-activations.yaml": "x: 1", "old/Activations.ipynb": notebook()})
     put(tmp_path / "cls" / "eve", {"x": ""})
