@@ -48,7 +48,7 @@ def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roste
 
     Each learner's modules are found wherever they sit (Activations.py,
     activations.ipynb, src/activations.py) and graded in the sandbox, like
-    `learnnn check`; quiz answers come from answers/<quiz id>.yaml. Canvas,
+    `learnnn check`; quiz answers from answers/<quiz id>.yaml (or <quiz id>.yaml). Canvas,
     Moodle, Blackboard and Gradescope downloads are recognised by their names
     (see --lms, --pattern); every learner gets one row. Writes DIR/grades.csv,
     DIR/grades.json, DIR/feedback/<id>.md and DIR/report/index.html. Results are
