@@ -87,7 +87,7 @@ class _Piece:
 
 
 ATTEMPT_RULES = ("newest", "oldest")
-LISTED = 50
+LISTED = 50  # entries named per list (ignored, set aside, skipped) in a row and its feedback
 
 
 def discover(paths, *, course, quizzes, skip=(), lms="auto", pattern=None, attempt="newest", roster=None):

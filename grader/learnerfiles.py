@@ -26,7 +26,6 @@ JUNK_FOLDERS = {"__MACOSX": "macOS archive metadata", ".git": "version control",
                 ".mypy_cache": "a tool's cache", ".pytest_cache": "a tool's cache", ".learnnn": "learnnn's own records"}
 JUNK_FILES = {".DS_Store": "folder metadata", "Thumbs.db": "folder metadata", "desktop.ini": "folder metadata"}
 MODULE_KINDS = {"py": 0, "ipynb": 2}  # rank: name.py 0, a case variant 1, a notebook 2
-LISTED = 50  # files named per list in feedback
 NESTED = 2  # zips inside a learner's zip opened this deep
 CODING_LINE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)  # PEP 263
 
