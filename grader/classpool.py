@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from .archives import Submission
+from .intake import Submission
 from .grading import BUDGET, grade_submission
 from .processes import kill_workers, reap
 

@@ -21,6 +21,7 @@ STATUSES = {
     "graded": "every exercise file was there and was graded",
     "incomplete": "graded, but some exercise files were missing: they score 0",
     "empty": "no exercise file and no quiz answer sheet was found",
+    "missing": "on the roster, but nothing of theirs was in the download",
     "rejected": "the archive was refused as unsafe, too big or unreadable: see the note",
     "stopped": "grading overran the submission's hard time limit: it scores 0",
     "error": "learnnn itself failed to grade it; not cached, so a rerun retries it",

@@ -118,8 +118,12 @@ class SubmissionResult:
     def labelled(self, submission):
         """This result (graded from the content) as the given submission's row."""
         out = dataclasses.replace(self, id=submission.id, ignored=list(submission.ignored))
+        notes = [self.note] if self.note else []
         if submission.problem:
-            out.status, out.note = "rejected", submission.problem
+            out.status, notes = "rejected", [submission.problem]
+        elif getattr(submission, "missing", False):
+            out.status = "missing"
+        out.note = "; ".join(notes + list(getattr(submission, "notes", [])))
         return out
 
 

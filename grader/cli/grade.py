@@ -31,17 +31,32 @@ def _interrupt(signum, frame):
 @click.option("--budget", type=click.FloatRange(min=1), default=grading.BUDGET, show_default=True,
               help="Stop an exercise's tests after this many times its time limit, all together.")
 @click.option("--no-cache", is_flag=True, help="Grade everything again, ignoring results cached in DIR/.cache.")
-def grade(submissions, out, jobs, budget, no_cache):
+@click.option("--lms", type=click.Choice(["auto", "canvas", "moodle", "blackboard", "gradescope", "folders"]),
+              default="auto", show_default=True,
+              help="The download's layout; auto recognises each LMS by its file names.")
+@click.option("--pattern", metavar="REGEX", default=None,
+              help="Replace the LMS's file-name pattern: a regex capturing (?P<id>...), and optionally "
+                   "(?P<name>...), (?P<attempt>...), (?P<late>...), (?P<file>...).")
+@click.option("--attempt", type=click.Choice(["newest", "oldest"]), default="newest", show_default=True,
+              help="Which of a learner's attempts (or copies in several inputs) is graded; the rest are listed.")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A CSV of the class (e.g. the LMS's gradebook export): its rows are matched to submissions, "
+                   "learners with no submission get a `missing` row.")
+def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roster):
     """Grade a class: SUBMISSIONS are folders or zips, one per learner (an LMS download),
     a folder of them, or a zip of zips.
 
-    Each submission is graded in the sandbox, like `learnnn check`; only the
-    exercise modules and answers/<quiz id>.yaml are taken. Writes DIR/grades.csv,
+    Each learner's modules are found wherever they sit (Activations.py,
+    activations.ipynb, src/activations.py) and graded in the sandbox, like
+    `learnnn check`; quiz answers from answers/<quiz id>.yaml (or <quiz id>.yaml). Canvas,
+    Moodle, Blackboard and Gradescope downloads are recognised by their names
+    (see --lms, --pattern); every learner gets one row. Writes DIR/grades.csv,
     DIR/grades.json, DIR/feedback/<id>.md and DIR/report/index.html. Results are
     cached by content, so a rerun (also after Ctrl-C) grades only what changed.
     Exit 0 when every submission was graded, 1 when learnnn failed on some (status error).
     """
-    from .. import archives, classpool, classreport, gradebook  # only instructors pay for these imports
+    from .. import classpool, classreport, gradebook  # only instructors pay for these imports
+    from ..intake import discover
     course = load_course()
     for exercise in course.exercises.values():
         if not exercise.suite.is_file():
@@ -50,7 +65,13 @@ def grade(submissions, out, jobs, budget, no_cache):
     quiz_ids = [lesson.id for lesson in grading.quiz_lessons(course)]
     for lesson in grading.quiz_lessons(course):
         quiz.load(lesson)  # a broken quiz file is the course's problem: say so before grading
-    found = archives.discover(submissions, course=course, quizzes=quiz_ids, skip=[out])
+    intake = discover(submissions, course=course, quizzes=quiz_ids, skip=[out], lms=lms, pattern=pattern,
+                      attempt=attempt, roster=roster)
+    found = intake.submissions
+    for what, why in intake.set_aside:
+        echo(f"set aside: {what}: {why}", err=True)
+    if intake.not_on_roster:
+        echo(f"not on the roster: {', '.join(intake.not_on_roster)}", err=True)
     if not found:
         raise LearnnnError(f"no submissions found in {', '.join(map(str, submissions))}")
     out.mkdir(parents=True, exist_ok=True)
