@@ -23,8 +23,12 @@ class Budget:
     def left(self):
         return self.seconds - self.used
 
-    def run(self, call, function, *, limit=None):
-        """``function(timeout)`` with this call's deadline; ``call`` names it for messages ("relu(z)")."""
+    def run(self, call, function, *, limit=None, overhead=lambda: 0.0):
+        """``function(timeout)`` with this call's deadline; ``call`` names it for messages ("relu").
+
+        ``overhead()`` is the part of the call's time that was not the learner's
+        (a new worker starting up); it is not charged.
+        """
         limit = self.limit if limit is None else limit
         if self.spent_by is not None or self.left <= 0:
             raise BudgetExhausted(self._not_run())
@@ -39,7 +43,7 @@ class Budget:
                 raise BudgetExhausted(self._cut_short(call)) from None
             raise
         finally:
-            self.used += time.monotonic() - started
+            self.used += max(0.0, time.monotonic() - started - overhead())
             if self.spent_by is None and self.left <= 0:
                 self.spent_by = call
 
@@ -53,4 +57,4 @@ class Budget:
 
     def _not_run(self):
         return (f"not run: {self._what()}, and they ran out while {self.spent_by} was running. "
-                "Fix the code that never finishes or is far too slow first; the tests after it run again then.")
+                "Make that code finish, or run faster, and these tests run again.")

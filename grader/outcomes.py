@@ -29,6 +29,7 @@ class LearnerFailure(Exception):
     """Learner code failed; ``str()`` is the learner-facing explanation, ``outcome`` its kind."""
 
     outcome = Outcome.FAILED
+    show_output = True  # whether the test's message ends with what the learner's code printed
 
     def __init__(self, message, *, outcome=None):
         super().__init__(message)
@@ -143,8 +144,10 @@ def explain(error, *, module, call, memory_mb, modules=(), printed_bytes=0):
                       "a module's functions should return values", Outcome.CRASHED)
     copied = ", ".join(f"{m}.py" for m in modules) or f"{module}.py"
     if kind == "OSError" and printed_bytes >= PRINT_LIMIT:
-        return raised(f"your code printed more than {PRINT_LIMIT // 2**20} MB{at}; remove the print in a loop "
-                      "(print a summary once, after the loop, if you need one)")
+        flood = raised(f"your code printed more than {PRINT_LIMIT // 2**20} MB; remove the print in a loop{at}, "
+                       "or print a summary once, after the loop")
+        flood.show_output = False  # what it printed is the flood itself
+        return flood
     if kind in ("FileNotFoundError", "IsADirectoryError", "NotADirectoryError"):
         return raised(f"your code tried to read a file{at} ({message}), but it runs in a folder holding only the "
                       f"exercise modules ({copied}): compute with the arguments your function is given instead")

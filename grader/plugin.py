@@ -36,7 +36,8 @@ class LearnerModule:
 
         def call(*args, readonly=(), timeout=None, **kwargs):
             return self._budget.run(func, lambda left: self._sandbox.call(
-                self._module, func, *args, readonly=readonly, timeout=left, **kwargs), limit=timeout)
+                self._module, func, *args, readonly=readonly, timeout=left, **kwargs), limit=timeout,
+                overhead=lambda: self._sandbox.startup_wait)
 
         call.__name__ = func
         return call
@@ -160,7 +161,7 @@ class LearnnnPlugin:
             self.outcomes[name].append(TestOutcome(item.name, True, "", points, points, Outcome.PASSED))
             return
         message, kind = self._message(call.excinfo, report)
-        if printed.strip():
+        if printed.strip() and getattr(call.excinfo and call.excinfo.value, "show_output", True):
             message += f"\nYour code printed:\n{printed.rstrip()}"
         self.outcomes[name].append(TestOutcome(item.name, False, message, 0, points, kind))
 

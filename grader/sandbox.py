@@ -53,6 +53,7 @@ class Sandbox:
         self.restarts = -1
         self.last = CallInfo([], [])
         self.broken = {}  # module -> the failure its import ended in
+        self.startup_wait = 0.0  # seconds the last call waited for a new worker to be ready
         self._printed_at = 0
 
     # -- lifecycle
@@ -118,10 +119,13 @@ class Sandbox:
             raise self.broken[module]  # importing it failed once; it fails the same way every time
         self.start()
         self.phase = None
+        self.startup_wait = 0.0  # the policy charges learner code for the call, not for the worker starting
         try:
             if not self._ready:
+                waiting = time.monotonic()
                 self._receive(time.monotonic() + STARTUP_SECONDS, name)
                 self._ready = True
+                self.startup_wait = time.monotonic() - waiting
             blobs = []
             request = {"module": module, "func": func,
                        "args": wire.encode(list(args), blobs, functions_ok=True),
