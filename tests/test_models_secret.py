@@ -77,6 +77,17 @@ def test_a_memorised_table_scores_nothing(tmp_path, monkeypatch):
     assert "short of the target" in gate and "0.93" in gate
 
 
+def test_a_model_short_of_the_target_scores_nothing(tmp_path):
+    ws = workspace(tmp_path)
+    (ws / "digits.py").write_text(
+        "import numpy as np\n\n\ndef fit_digits(X_train, y_train, seed=0):\n"
+        "    params = {'W1': np.zeros((64, 10)), 'b1': np.zeros(10)}\n"
+        "    return params, X_train.mean(axis=0), np.ones(64)\n")
+    data = check_json(ws, "digits")
+    assert data["metrics"]["mean_accuracy"] < 0.2 and data["max_score"] == 50
+    assert data["score"] == 0 and {t["kind"] for t in data["tests"]} == {"failed"}
+
+
 def test_a_broken_module_of_the_learners_own_stack_is_named(tmp_path):
     ws = workspace(tmp_path)
     for name in ("activations", "layers", "losses", "backprop", "training", "iris"):
