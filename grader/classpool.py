@@ -26,6 +26,8 @@ from .manifest import LearnnnError
 from .processes import kill_workers, reap
 
 RETRIES = 2  # a grader process that dies under a submission is retried this many times, with a fresh process
+STARTUP_SECONDS = 120  # for a new grader process to import numpy and pytest, on a busy machine
+READY = ("ready",)
 
 
 def hard_limit(submission, course, budget=None):
@@ -45,6 +47,7 @@ def _serve(conn, folder, course, budget):
     threading.Thread(target=_orphaned, args=(os.getppid(), folder), daemon=True).start()
     from . import check  # noqa: F401  (warm up: numpy and pytest load while the parent reads archives)
 
+    conn.send(READY)  # the parent's clock for the first submission starts now, not while we were importing
     while True:
         try:
             submission = conn.recv()
@@ -77,19 +80,24 @@ class _Grader:
         self.process = context.Process(target=_serve, args=(child, self.folder, course, budget), daemon=True)
         self.process.start()
         child.close()
-        self.key, self.deadline, self.limit = None, None, None
+        self.key, self.deadline, self.limit, self.ready = None, None, None, False
 
     def give(self, key, submission, limit):
-        self.key, self.limit, self.deadline = key, limit, time.monotonic() + limit
+        self.key, self.limit = key, limit
+        self.deadline = time.monotonic() + limit + (0 if self.ready else STARTUP_SECONDS)
         self.conn.send(submission)
 
     def take(self):
-        """The reply to the current submission, or None if the process died without one."""
+        """The reply to the current submission (None if the process died without one), or READY once."""
         try:
             reply = self.conn.recv()
         except (EOFError, OSError):
             return None
-        self.key = None
+        if reply == READY and not self.ready:
+            self.ready = True
+            self.deadline = time.monotonic() + self.limit
+        else:
+            self.key = None
         return reply
 
     def kill(self):
@@ -190,6 +198,8 @@ def _pool(queue, by_key, course, jobs, budget, finish):
                     key, reply = grader.key, grader.take()
                     if reply is None:
                         lost(grader, "its grader process died")
+                        continue
+                    if reply == READY:
                         continue
                     busy.remove(grader)
                     idle.append(grader)

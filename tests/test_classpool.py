@@ -1,5 +1,6 @@
 """Bulk grading's process pool: a watchdog in the parent, nothing left when it returns, reproducible files."""
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -61,6 +62,24 @@ def test_the_parent_stops_a_wedged_grader_and_returns_only_when_all_is_gone(cour
     assert sorted(r.id for r in seen) == ["honest", "wedged"]
     assert processes_under(tmp_path) == []
     assert not list(tmp_path.glob("learnnn-grade-run-*"))
+
+
+def test_a_grader_stopped_by_a_signal_is_caught_by_the_parent(course, tmp_path, monkeypatch):
+    """SIGSTOP freezes every thread of the grader process: only a watchdog outside it can notice."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    frozen = Submission("frozen", files={"activations.py": (ACT + "\n# frozen\n").encode()})
+    monkeypatch.setattr(classpool, "hard_limit", lambda sub, *a: 2)
+    monkeypatch.setattr(classpool, "STARTUP_SECONDS", 0)  # frozen before it could say it was ready
+    give = classpool._Grader.give
+
+    def give_then_freeze(grader, key, submission, limit):
+        give(grader, key, submission, limit)
+        os.kill(grader.process.pid, signal.SIGSTOP)
+
+    monkeypatch.setattr(classpool._Grader, "give", give_then_freeze)
+    [result] = classpool.grade_class([frozen], course, jobs=1)
+    assert result.status == "stopped" and result.total == 0 and "within 2 s" in result.note
+    assert processes_under(tmp_path) == []
 
 
 def test_grading_with_one_or_two_jobs_writes_the_same_bytes(tmp_path):
