@@ -66,8 +66,13 @@ def _orphaned(parent, folder):
     """If the parent is killed outright (kill -9), nobody else will stop us or our workers."""
     while os.getppid() == parent:
         time.sleep(1)
+    shutil.rmtree(folder, ignore_errors=True)  # first, so the grading thread can't start another worker in it
     kill_workers()
     shutil.rmtree(folder, ignore_errors=True)
+    try:
+        os.rmdir(os.path.dirname(folder))  # the last grader out removes the run's folder
+    except OSError:
+        pass
     os._exit(1)
 
 

@@ -173,8 +173,9 @@ class LearnnnPlugin:
         exc = excinfo.value
         if isinstance(exc, LearnerFailure):
             return str(exc) or "the test failed", exc.outcome
-        if isinstance(exc, AssertionError):
-            return str(exc) or "the test failed", getattr(exc, "outcome", Outcome.FAILED)
+        if isinstance(exc, AssertionError):  # a suite may explain a failure of the learner's code: keep its kind
+            cause = exc.__cause__ or exc.__context__
+            return str(exc) or "the test failed", cause.outcome if isinstance(cause, LearnerFailure) else Outcome.FAILED
         if isinstance(exc, pytest.skip.Exception):
             return f"skipped: {exc.msg}", Outcome.FAILED
         return (f"the test could not use what your code returned ({type(exc).__name__}: {exc}); "
