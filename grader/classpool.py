@@ -23,6 +23,7 @@ from multiprocessing.connection import wait
 from .archives import Submission
 from .grading import grade_submission
 from .manifest import LearnnnError
+from .outcomes import Outcome
 from .processes import kill_workers, reap
 
 RETRIES = 2  # a grader process that dies under a submission is retried this many times, with a fresh process
@@ -126,7 +127,9 @@ class _Grader:
 
 def _stand_in(blank, status, message):
     """A result for content that could not be graded: the blank submission's maxima, every test failed."""
-    exercises = {n: dataclasses.replace(e, status=status, tests=[{**t, "message": message} for t in e.tests])
+    kind = (Outcome.TIMED_OUT if status == "stopped" else Outcome.ERROR).value
+    exercises = {n: dataclasses.replace(e, status=status, tests=[{**t, "kind": kind, "message": message}
+                                                                 for t in e.tests])
                  for n, e in blank.exercises.items()}
     return dataclasses.replace(blank, status=status, exercises=exercises, note=message, seconds=0.0)
 

@@ -23,6 +23,7 @@ class Outcome(str, enum.Enum):
     BUDGET_EXHAUSTED = "budget_exhausted"  # the exercise's time for all calls together ran out
     CRASHED = "crashed"  # the worker died, exited or sent back something unreadable
     REFUSED = "refused"  # the sandbox refused an import or an operation
+    ERROR = "error"  # learnnn itself could not run the test: not the learner's doing
 
 
 class LearnerFailure(Exception):
