@@ -251,7 +251,7 @@ def _explain(exc, task, n_splits, split, fits):
         return (f"{task.exercise}.py imports {missing}, but there is no {missing}.py: {task.exercise}.py runs on "
                 f"your own {', '.join(m + '.py' for m in STACK)} from your workspace, so {missing}.py must be "
                 f"there too.")
-    broken = re.match(r"(\w+)\.py, line (\d+), in (\w+)", getattr(exc, "where", "") or "")
+    broken = re.match(r"(\w+)\.py, line (\d+), in ([^:]+)", getattr(exc, "where", "") or "")  # the worker's format
     if broken and broken.group(1) != task.exercise:
         module, line, func = broken.groups()
         if exc.outcome is Outcome.NOT_IMPLEMENTED:
@@ -328,7 +328,9 @@ def check_mean_accuracy(grading):
         message += (f" Even on the training {task.samples} the returned model gets only {train_mean:.3f} right, "
                     "so the network is undertrained, or the grader does not see it as you trained it: it computes "
                     "mlp_forward((X - mean) / scale, params) with ReLU hidden layers and a softmax output, so "
-                    "return the mean and scale you standardised the training data with.")
+                    "return the mean and scale you standardised the training data with. It trains with your own "
+                    f"{', '.join(m + '.py' for m in STACK)}: if one of them fails its own check "
+                    f"(`learnnn check {STACK[-2]}`, say), fix that one first.")
     else:
         message += (f" On the training {task.samples} it gets {train_mean:.3f} right, so it fits the training data "
                     "but does not generalise as well: try a smaller network, fewer epochs or early stopping on a "
