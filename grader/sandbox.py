@@ -17,8 +17,7 @@ from pathlib import Path
 
 from . import outcomes
 from . import worker as wire
-from .outcomes import (BudgetExhausted, LearnerCrashed, LearnerFailure, LearnerRaised,  # noqa: F401 (re-exported)
-                       LearnerTimeout, Outcome)
+from .outcomes import LearnerCrashed, LearnerFailure, LearnerRaised, LearnerTimeout  # noqa: F401 (re-exported)
 
 WORKER = Path(wire.__file__)
 PASS_THROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")  # older OpenBLAS builds need them on some CPUs
