@@ -341,8 +341,12 @@ def check_mean_accuracy(grading):
 
 
 def lessons_split_floor(task, n_test):
-    """The target less two standard errors of an accuracy measured on ``n_test`` samples (binomial noise)."""
-    return task.target - 2 * math.sqrt(task.target * (1 - task.target) / n_test)
+    """The target less three standard errors of an accuracy measured on ``n_test`` samples (binomial noise).
+
+    A model at the target falls below it on about 1 split in 700: Iris (30 test flowers) 0.79, below the
+    0.83 the contract names as a normal low; digits (360 test images) 0.916.
+    """
+    return task.target - 3 * math.sqrt(task.target * (1 - task.target) / n_test)
 
 
 def check_lessons_split(grading):
@@ -354,8 +358,8 @@ def check_lessons_split(grading):
     if first.accuracy < floor - 1e-9:
         fail(f"on {first.split.label}, the one the lesson uses, the model gets {first.accuracy:.3f} of the "
              f"{len(first.split.test)} test {grading.task.samples} right (on its training {grading.task.samples}: "
-             f"{first.train_accuracy:.3f}); a model that reaches the target {grading.task.target:.2f} gets at least "
-             f"{floor:.3f} on a split of this size. Reproduce it with the code at the top of "
+             f"{first.train_accuracy:.3f}); a model that reaches the target {grading.task.target:.2f} almost never "
+             f"gets less than {floor:.3f} on a split of this size. Reproduce it with the code at the top of "
              f"{grading.task.exercise}.py.")
     grading.require_target()
 

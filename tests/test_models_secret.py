@@ -102,3 +102,11 @@ def test_a_broken_module_of_the_learners_own_stack_is_named(tmp_path):
     message = next(t for t in data["tests"] if t["name"] == "test_returns_a_model")["message"]
     assert "your own layers.py" in message and "in mlp_forward" in message
     assert "check layers.py first (`learnnn check layers`)" in message
+
+
+def test_the_lessons_split_floor_is_noise_wide_not_arithmetic():
+    """Below the floor, chance alone is an unlikely excuse; above it sits the 0.83 Iris low the contract names."""
+    iris = modelgrading.Task("iris", "fit_iris", None, 3, target=0.93, budget=30, hidden_states=())
+    digits = modelgrading.Task("digits", "fit_digits", None, 10, target=0.95, budget=60, hidden_states=())
+    assert 0.75 < modelgrading.lessons_split_floor(iris, 30) < 0.83
+    assert 0.9 < modelgrading.lessons_split_floor(digits, 360) < 0.95
