@@ -150,7 +150,7 @@ def explain(error, *, module, call, memory_mb, modules=(), printed_bytes=0):
         flood.show_output = False  # what it printed is the flood itself
         return flood
     if kind in ("FileNotFoundError", "IsADirectoryError", "NotADirectoryError"):
-        return raised(f"your code tried to read a file{at} ({message}), but it runs in a folder holding only the "
+        return raised(f"your code tried to open a file{at} ({message}), but it runs in a folder holding only the "
                       f"exercise modules ({copied}): compute with the arguments your function is given instead")
     missing = error.get("missing_module")
     if kind == "ModuleNotFoundError" and missing and missing.split(".")[0] not in modules:
