@@ -12,17 +12,19 @@ from .results import CheckResult, TestOutcome
 SUITES = PACKAGE / "suites"
 
 
-def run_checks(*, course, source_dir, exercises, plugins=()):
+def run_checks(*, course, source_dir, exercises, plugins=(), budget_factor=None):
     """Grade the learner modules in ``source_dir`` for each named exercise; returns CheckResults in order.
     ``plugins``: more pytest plugins, e.g. `learnnn watch`'s progress line (they never change outcomes).
 
     Never raises for anything the learner wrote: a missing file, a crash or a
-    hang becomes failed tests with a message.
+    hang becomes failed tests with a message and an outcome kind. Each
+    exercise's calls share its time budget (the manifest's ``time_budget``, or
+    ``budget_factor`` times its ``time_limit`` when given).
     """
     import pytest  # deferred: only checks pay for importing pytest
 
     names = [course.exercise(n).name for n in exercises]
-    plugin = LearnnnPlugin(course=course, source_dir=source_dir, exercises=names)
+    plugin = LearnnnPlugin(course=course, source_dir=source_dir, exercises=names, budget_factor=budget_factor)
     args = [str(course.exercise(n).suite) for n in names] + [
         "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES), "--confcutdir", str(SUITES),
         "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:warnings",
@@ -42,7 +44,7 @@ def run_checks(*, course, source_dir, exercises, plugins=()):
     results = []
     for name in names:
         result = CheckResult(name, plugin.outcomes[name], plugin.metrics[name], seconds=seconds / len(names),
-                             artifacts=plugin.artifacts[name])
+                             artifacts=plugin.artifacts[name], calls=plugin.budgets[name].calls)
         if name in plugin.problems:
             result.error = plugin.problems[name]
         elif not result.tests:

@@ -7,16 +7,14 @@ swapped. Learner code only ever runs in the check runner's workers.
 import dataclasses
 import re
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from . import quiz as quizzes
 from .archives import SHEET_SUFFIXES
-from .processes import kill_workers
+from .outcomes import Outcome
 from .results import ExerciseGrade, QuizGrade, SubmissionResult, _num
 
-BUDGET = 10  # an exercise's tests may take this many times its time limit, all together
 STATUSES = {
     "graded": "every exercise file was there and was graded",
     "incomplete": "graded, but some exercise files were missing: they score 0",
@@ -26,7 +24,6 @@ STATUSES = {
     "stopped": "grading overran the submission's hard time limit: it scores 0",
     "error": "learnnn itself failed to grade it; not cached, so a rerun retries it",
 }
-MARKER = "learnnn-time-budget-used-up"
 SCRUB = re.compile(r"/\S*?learnnn-(?:worker|grade)-[^\s'\"]*")  # temp folders make messages differ run to run
 
 
@@ -37,11 +34,12 @@ def quiz_lessons(course):
 # ------------------------------------------------------------------ one submission
 
 
-def grade_submission(*, submission, course, budget=BUDGET):
+def grade_submission(*, submission, course, budget=None):
     """Grade one submission's exercises (each in the check runner's sandbox) and quiz sheets.
 
-    Never raises for anything in the submission. Run one at a time per process:
-    the time budget stops this process's sandbox workers.
+    Never raises for anything in the submission. Each exercise's calls into
+    learner code share one time budget: the manifest's ``time_budget``, or
+    ``budget`` times the exercise's time limit when given.
     """
     started = time.perf_counter()
     files = {} if submission.problem else submission.files
@@ -65,47 +63,18 @@ def grade_submission(*, submission, course, budget=BUDGET):
 
 
 def _grade_exercise(course, exercise, src, budget):
+    """Run one exercise's suite; its calls share the exercise's time budget."""
     from .check import run_checks  # deferred: pytest is imported only where grading happens
 
-    module = src / exercise.filename
-    if not module.is_file():
+    if not (src / exercise.filename).is_file():
         return _missing(course, exercise)
-    original = module.read_bytes()
     started = time.perf_counter()
-    limit = budget * exercise.time_limit
-    reason = []
-
-    def stop():
-        reason.append(f"not run to the end: the tests of {exercise.name} used up their time budget of {limit:g} s "
-                      f"({budget:g} times the {exercise.time_limit:g} s time limit). Look for code that never "
-                      "finishes or is far too slow.")
-        _poison(module)
-        kill_workers()
-
-    timer = threading.Timer(limit, stop)
-    timer.daemon = True
-    timer.start()
-    try:
-        result = run_checks(course=course, source_dir=src, exercises=[exercise.name])[0]
-    finally:
-        timer.cancel()
-        timer.join()
-        module.write_bytes(original)  # later exercises with their own stack import it again
-    stopped = bool(reason) and reason[-1].startswith("not run")
-    tests = []
-    for t in result.tests:
-        message = SCRUB.sub("<sandbox>", t.message)
-        if reason and not t.passed and (MARKER in message or stopped and "it was killed" in message):
-            message = reason[-1]
-        tests.append({"name": t.name, "passed": t.passed, "message": message})
-    status = "error" if result.error else "stopped" if stopped else "passed" if result.passed else "failed"
+    result = run_checks(course=course, source_dir=src, exercises=[exercise.name], budget_factor=budget)[0]
+    tests = [{**t.to_json(), "message": SCRUB.sub("<sandbox>", t.message)} for t in result.tests]
+    status = ("error" if result.error else "stopped" if result.budget_exhausted
+              else "passed" if result.passed else "failed")
     return ExerciseGrade(_num(result.score), _num(result.max_score), status, tests,
                          SCRUB.sub("<sandbox>", result.error), time.perf_counter() - started)
-
-
-def _poison(module):
-    """Every worker started from now on fails at once, importing this instead of the learner's module."""
-    module.write_text(f"raise ImportError({MARKER!r})\n")
 
 
 _MISSING = {}
@@ -120,7 +89,8 @@ def _missing(course, exercise):
         with tempfile.TemporaryDirectory(prefix="learnnn-grade-") as empty:
             result = run_checks(course=course, source_dir=empty, exercises=[exercise.name])[0]
         message = f"{exercise.filename} is not in the submission"
-        tests = [{"name": t.name, "passed": False, "message": message} for t in result.tests]
+        tests = [{"name": t.name, "passed": False, "kind": Outcome.MISSING.value, "message": message}
+                 for t in result.tests]
         _MISSING[key] = ExerciseGrade(0, _num(result.max_score), "error" if result.error else "missing", tests,
                                       SCRUB.sub("<sandbox>", result.error))
     return dataclasses.replace(_MISSING[key], tests=list(_MISSING[key].tests))

@@ -13,8 +13,9 @@ import yaml
 PACKAGE = Path(__file__).resolve().parent
 MANIFEST = PACKAGE / "course.yaml"
 LESSON_FIELDS = {"id", "title", "exercises"}
-EXERCISE_FIELDS = {"name", "title", "hints", "points", "time_limit", "memory_mb", "own_stack"}
-DEFAULT_FIELDS = {"points", "time_limit", "memory_mb"}
+EXERCISE_FIELDS = {"name", "title", "hints", "points", "time_limit", "time_budget", "memory_mb", "own_stack"}
+DEFAULT_FIELDS = {"points", "time_limit", "time_budget", "memory_mb"}
+BUDGET_FACTOR = 10  # without a time_budget, an exercise's calls may take this many times its time_limit in all
 
 
 class LearnnnError(Exception):
@@ -49,6 +50,11 @@ class Exercise:
     memory_mb: int
     own_stack: bool
     earlier: tuple  # names of the exercises before this one, in order
+    budget: float = None  # seconds for all calls into learner code together; see time_budget
+
+    @property
+    def time_budget(self):
+        return self.budget if self.budget is not None else BUDGET_FACTOR * self.time_limit
 
     @property
     def stub(self):
@@ -178,10 +184,10 @@ class _Reader:
         for key in ("title", "lessons"):
             if key not in top:
                 self.fail(root, f"the manifest has no '{key}'")
-        defaults = {"points": 1, "time_limit": 10.0, "memory_mb": 1024}
+        defaults = {"points": 1, "time_limit": 10.0, "time_budget": None, "memory_mb": 1024}
         if "defaults" in top:
             for key, node in self.mapping(top["defaults"], DEFAULT_FIELDS, "defaults").items():
-                defaults[key] = self.scalar(node, float if key == "time_limit" else int, f"defaults.{key}")
+                defaults[key] = self.scalar(node, float if key.startswith("time") else int, f"defaults.{key}")
         lessons, exercises, seen = [], {}, set()
         for number, node in enumerate(self.sequence(top["lessons"], "lessons"), start=1):
             fields = self.mapping(node, LESSON_FIELDS, "a lesson")
@@ -216,4 +222,5 @@ class _Reader:
         get = lambda key, kind: self.scalar(fields[key], kind, f"{name}.{key}") if key in fields else defaults[key]
         own = self.scalar(fields["own_stack"], bool, f"{name}.own_stack") if "own_stack" in fields else False
         return Exercise(name, self.scalar(fields["title"], str, f"{name}.title"), lesson, hints,
-                        get("points", int), get("time_limit", float), get("memory_mb", int), own, earlier)
+                        get("points", int), get("time_limit", float), get("memory_mb", int), own, earlier,
+                        get("time_budget", float))

@@ -100,7 +100,7 @@ class ActivationPlot:
 
 def _learner_values(sandbox, names, kwargs_of):
     """{name: array or problem text}; stops calling once the module can't be imported or the worker dies."""
-    from .sandbox import LearnerCrashed, LearnerFailure, LearnerTimeout
+    from .outcomes import LearnerFailure, Outcome
 
     out, fatal = {}, ""
     for name in names:
@@ -109,11 +109,9 @@ def _learner_values(sandbox, names, kwargs_of):
             continue
         try:
             out[name] = sandbox.call("activations", name, Z, **kwargs_of(name))
-        except (LearnerTimeout, LearnerCrashed) as exc:
-            out[name] = fatal = str(exc)
         except LearnerFailure as exc:
             out[name] = str(exc)
-            if str(exc).startswith("importing"):
+            if exc.outcome in (Outcome.TIMED_OUT, Outcome.CRASHED) or getattr(exc, "phase", "") == "import":
                 fatal = out[name]
     return out
 

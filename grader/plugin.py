@@ -12,31 +12,39 @@ import pytest
 
 from . import reference as references
 from .manifest import PACKAGE
+from .budget import Budget
+from .outcomes import LearnerFailure, Outcome
 from .results import TestOutcome
-from .sandbox import LearnerFailure, Sandbox, SandboxSpec
+from .sandbox import Sandbox, SandboxSpec
 
 REFUSED_IMPORTS = ("sklearn.neural_network", "torch", "tensorflow", "keras", "jax", "learnnn")
 
 
 class LearnerModule:
-    """Calls into the learner's module in the worker: ``learner.sigmoid(z)``."""
+    """Calls into the learner's module in the worker: ``learner.sigmoid(z)``.
 
-    def __init__(self, sandbox, module):
-        self._sandbox, self._module = sandbox, module
+    Every call draws on the exercise's :class:`~learnnn.budget.Budget`; ``timeout``
+    (seconds) raises one call's own limit, never past what is left of the budget.
+    """
+
+    def __init__(self, sandbox, module, budget):
+        self._sandbox, self._module, self._budget = sandbox, module, budget
 
     def __getattr__(self, func):
         if func.startswith("_"):
             raise AttributeError(func)
 
         def call(*args, readonly=(), timeout=None, **kwargs):
-            return self._sandbox.call(self._module, func, *args, readonly=readonly, timeout=timeout, **kwargs)
+            return self._budget.run(func, lambda left: self._sandbox.call(
+                self._module, func, *args, readonly=readonly, timeout=left, **kwargs), limit=timeout,
+                overhead=lambda: self._sandbox.startup_wait)
 
         call.__name__ = func
         return call
 
     def module(self, name):
         """Another module in the worker, e.g. the learner's own ``training`` from the digits suite."""
-        return LearnerModule(self._sandbox, name)
+        return LearnerModule(self._sandbox, name, self._budget)
 
     @property
     def last(self):
@@ -62,8 +70,10 @@ def sandbox_spec(exercise, source_dir):
 
 
 class LearnnnPlugin:
-    def __init__(self, *, course, source_dir, exercises):
+    def __init__(self, *, course, source_dir, exercises, budget_factor=None):
         self.course = course
+        self.budgets = {n: Budget(course.exercise(n), seconds=budget_factor * course.exercise(n).time_limit
+                                  if budget_factor else None) for n in exercises}
         self.source_dir = Path(source_dir)
         self.exercises = [course.exercise(n) for n in exercises]
         self.outcomes = {e.name: [] for e in self.exercises}
@@ -103,9 +113,10 @@ class LearnnnPlugin:
         exercise = self._exercise_of(request)
         if not (self.source_dir / exercise.filename).is_file():
             raise LearnerFailure(f"there is no {exercise.filename} in {self.source_dir}: "
-                                 f"`learnnn reset {exercise.name}` puts the starting stub back")
+                                 f"`learnnn reset {exercise.name}` puts the starting stub back",
+                                 outcome=Outcome.MISSING)
         sandbox = self.sandbox(exercise)
-        yield LearnerModule(sandbox, exercise.name)
+        yield LearnerModule(sandbox, exercise.name, self.budgets[exercise.name])
         sandbox.close()
 
     @pytest.fixture(scope="module")
@@ -144,27 +155,31 @@ class LearnnnPlugin:
         exercise = self.course.exercise(name)
         marker = item.get_closest_marker("points")
         points = marker.args[0] if marker else exercise.points
-        if report.passed:
-            self.outcomes[name].append(TestOutcome(item.name, True, "", points, points))
-            return
-        message = self._message(call.excinfo, report)
         sandbox = self.sandboxes.get(name)
-        printed = sandbox.printed() if sandbox else ""
-        if printed.strip():
+        printed = sandbox.printed() if sandbox else ""  # read after every test: only this test's output is shown
+        if report.passed:
+            self.outcomes[name].append(TestOutcome(item.name, True, "", points, points, Outcome.PASSED))
+            return
+        message, kind = self._message(call.excinfo, report)
+        if printed.strip() and getattr(call.excinfo and call.excinfo.value, "show_output", True):
             message += f"\nYour code printed:\n{printed.rstrip()}"
-        self.outcomes[name].append(TestOutcome(item.name, False, message, 0, points))
+        self.outcomes[name].append(TestOutcome(item.name, False, message, 0, points, kind))
 
     @staticmethod
     def _message(excinfo, report):
+        """(learner-facing message, Outcome) for a failed test."""
         if excinfo is None:
-            return str(report.longrepr)[-500:]
+            return str(report.longrepr)[-500:], Outcome.FAILED
         exc = excinfo.value
-        if isinstance(exc, (AssertionError, LearnerFailure)):
-            return str(exc) or "the test failed"
+        if isinstance(exc, LearnerFailure):
+            return str(exc) or "the test failed", exc.outcome
+        if isinstance(exc, AssertionError):  # a suite may explain a failure of the learner's code: keep its kind
+            cause = exc.__cause__ or exc.__context__
+            return str(exc) or "the test failed", cause.outcome if isinstance(cause, LearnerFailure) else Outcome.FAILED
         if isinstance(exc, pytest.skip.Exception):
-            return f"skipped: {exc.msg}"
+            return f"skipped: {exc.msg}", Outcome.FAILED
         return (f"the test could not use what your code returned ({type(exc).__name__}: {exc}); "
-                "check the type and shape of your return value against the docstring")
+                "check the type and shape of your return value against the docstring"), Outcome.FAILED
 
     def pytest_collectreport(self, report):
         if report.failed:

@@ -1,6 +1,12 @@
-"""Plain results: what a check and a graded submission produce."""
+"""Plain results: what a check and a graded submission produce.
+
+Every test outcome carries its kind (:class:`~learnnn.outcomes.Outcome`), set
+where the failure was raised; the JSON results hold it as "kind".
+"""
 import dataclasses
 from dataclasses import dataclass, field
+
+from .outcomes import Outcome
 
 
 @dataclass
@@ -10,6 +16,13 @@ class TestOutcome:
     message: str
     score: float
     max_score: float
+    kind: Outcome = None  # passed, failed, timed_out, ...; None reads as passed or failed
+
+    def __post_init__(self):
+        self.kind = Outcome(self.kind) if self.kind else Outcome.PASSED if self.passed else Outcome.FAILED
+
+    def to_json(self):
+        return {"name": self.name, "passed": self.passed, "kind": self.kind.value, "message": self.message}
 
 
 @dataclass
@@ -20,6 +33,11 @@ class CheckResult:
     error: str = ""  # why the suite could not run at all
     artifacts: dict = field(default_factory=dict)  # e.g. {"history": {...}} for plots; not in JSON
     seconds: float = 0.0
+    calls: int = 0  # calls sent into the learner's code
+
+    @property
+    def budget_exhausted(self):
+        return any(t.kind is Outcome.BUDGET_EXHAUSTED for t in self.tests)
 
     @property
     def score(self):
@@ -39,8 +57,8 @@ class CheckResult:
 
     def to_json(self):
         return {"exercise": self.exercise, "passed": self.passed, "score": self.score,
-                "max_score": self.max_score, "metrics": self.metrics,
-                "tests": [{"name": t.name, "passed": t.passed, "message": t.message} for t in self.tests],
+                "max_score": self.max_score, "metrics": self.metrics, "calls": self.calls,
+                "tests": [t.to_json() for t in self.tests],
                 **({"error": self.error} if self.error else {})}
 
 
@@ -52,7 +70,7 @@ class ExerciseGrade:
     score: float
     max: float
     status: str  # passed, failed, missing, stopped (time budget used up), error (the suite could not run)
-    tests: list = field(default_factory=list)  # {"name", "passed", "message"}
+    tests: list = field(default_factory=list)  # TestOutcome.to_json(): {"name", "passed", "kind", "message"}
     error: str = ""
     seconds: float = 0.0
 
@@ -109,7 +127,8 @@ class SubmissionResult:
     @classmethod
     def from_cache(cls, data):
         timing = data.get("exercise_seconds", {})
-        exercises = {n: ExerciseGrade(e["score"], e["max"], e["status"], e["tests"], e.get("error", ""),
+        exercises = {n: ExerciseGrade(e["score"], e["max"], e["status"], [_with_kind(t) for t in e["tests"]],
+                                      e.get("error", ""),
                                       timing.get(n, 0.0)) for n, e in data["exercises"].items()}
         quiz_grades = {n: QuizGrade(**q) for n, q in data["quizzes"].items()}
         return cls(data["id"], data["status"], exercises, quiz_grades, data["note"], data["ignored"],
@@ -125,6 +144,12 @@ class SubmissionResult:
             out.status = "missing"
         out.note = "; ".join(notes + list(getattr(submission, "notes", [])))
         return out
+
+
+def _with_kind(test):
+    """A test entry of an older cache, which had no "kind"."""
+    return {"name": test["name"], "passed": test["passed"],
+            "kind": test.get("kind", "passed" if test["passed"] else "failed"), "message": test["message"]}
 
 
 def _num(x):

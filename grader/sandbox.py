@@ -15,29 +15,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import outcomes
 from . import worker as wire
+from .outcomes import LearnerCrashed, LearnerFailure, LearnerRaised, LearnerTimeout  # noqa: F401 (re-exported)
 
 WORKER = Path(wire.__file__)
 PASS_THROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")  # older OpenBLAS builds need them on some CPUs
 STARTUP_SECONDS = 60
-
-
-class LearnerFailure(Exception):
-    """Learner code failed; ``str()`` is the learner-facing explanation."""
-
-
-class LearnerRaised(LearnerFailure):
-    def __init__(self, message, *, kind, where=""):
-        super().__init__(message)
-        self.kind, self.where = kind, where
-
-
-class LearnerTimeout(LearnerFailure):
-    pass
-
-
-class LearnerCrashed(LearnerFailure):
-    pass
 
 
 @dataclass
@@ -68,6 +52,7 @@ class Sandbox:
         self.restarts = -1
         self.last = CallInfo([], [])
         self.broken = {}  # module -> the failure its import ended in
+        self.startup_wait = 0.0  # seconds the last call waited for a new worker to be ready
         self._printed_at = 0
 
     # -- lifecycle
@@ -133,10 +118,13 @@ class Sandbox:
             raise self.broken[module]  # importing it failed once; it fails the same way every time
         self.start()
         self.phase = None
+        self.startup_wait = 0.0  # the policy charges learner code for the call, not for the worker starting
         try:
             if not self._ready:
+                waiting = time.monotonic()
                 self._receive(time.monotonic() + STARTUP_SECONDS, name)
                 self._ready = True
+                self.startup_wait = time.monotonic() - waiting
             blobs = []
             request = {"module": module, "func": func,
                        "args": wire.encode(list(args), blobs, functions_ok=True),
@@ -205,64 +193,23 @@ class Sandbox:
         except LearnerFailure:
             raise
         except Exception as exc:  # a garbled or oversized reply: learner code wrote to our channel
-            raise LearnerCrashed(f"{name} sent back something learnnn can't read ({exc}); "
-                                 "does your code write to sys.__stdout__ or file descriptor 1?") from None
+            raise outcomes.unreadable_reply(call=name, error=exc) from None
 
     def _timed_out(self, name, timeout):
-        if self.phase == "import":
-            return LearnerTimeout(f"importing your module did not finish within {timeout:g} s: "
-                                  "is there a loop or long computation at the top level of the file?")
-        if not self._ready:
-            return LearnerTimeout(f"the worker that runs your code did not start within {STARTUP_SECONDS} s")
-        return LearnerTimeout(f"{name} did not return within {timeout:g} s: look for an endless loop "
-                              "(a while loop whose condition never changes) or far too many iterations")
+        phase = "import" if self.phase == "import" else "call" if self._ready else "startup"
+        return outcomes.timed_out(call=name, timeout=timeout, phase=phase, startup_seconds=STARTUP_SECONDS)
 
     def _crashed(self, name):
         try:
             code = self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             code = None
-        when = "while importing your module" if self.phase == "import" else f"while running {name}"
-        if code is not None and code < 0:
-            sig = -code
-            reasons = {signal.SIGXCPU: "it used up its CPU time", signal.SIGKILL: "it was killed, usually for using too much memory",
-                       signal.SIGSEGV: "it crashed inside native code (a segmentation fault)"}
-            why = reasons.get(sig, f"it was stopped by signal {signal.Signals(sig).name}")
-            return LearnerCrashed(f"the process running your code died {when}: {why}")
         startup = ""
         if not self._ready and self.folder is not None and (self.folder / "startup.txt").exists():
             startup = (self.folder / "startup.txt").read_text(errors="replace").strip()[-500:]
-            startup = f" ({startup})" if startup else ""
-        return LearnerCrashed(f"the process running your code exited (code {code}) {when}{startup}: "
-                              "does your module call exit(), sys.exit() or os._exit()?")
+        return outcomes.crashed(call=name, phase=self.phase, code=code, startup_output=startup)
 
     def _explain(self, error, module, name):
-        kind, message, where = error["type"], error.get("message", ""), error.get("where", "")
-        at = f" (at {where})" if where else ""
-        if error.get("refused"):
-            return LearnerRaised(message, kind="Refused", where=where)
-        if kind == "NotImplementedError":
-            # The stubs raise NotImplementedError("<function>"), so name that one: it may be in an earlier module.
-            func = message if message.isidentifier() else name
-            file = where.split(",")[0] if where else f"{module}.py"
-            via = f" ({name} calls it)" if func != name else ""
-            return LearnerRaised(f"{func} is not implemented yet{via}: it still raises NotImplementedError. "
-                                 f"Write its body in {file}.", kind=kind, where=where)
-        if kind == "MissingFunction":
-            return LearnerRaised(f"{message}: keep the function name and signature from the stub.", kind=kind)
-        if kind == "BadReturn":
-            return LearnerRaised(f"{name} returned a value learnnn can't read: {message}. "
-                                 "Return NumPy arrays, numbers, lists, tuples or dicts.", kind=kind)
-        if kind == "MemoryError":
-            return LearnerRaised(f"{name} ran out of memory (the limit is {self.spec.memory_mb} MB){at}: "
-                                 "is an array much larger than you meant, e.g. (n, n) instead of (n,)?",
-                                 kind=kind, where=where)
-        if kind == "SystemExit":
-            return LearnerRaised(f"your code called exit() or sys.exit(){at}; remove it: "
-                                 "a module's functions should return values", kind=kind, where=where)
-        if kind == "PermissionError" and "sandbox" in message:
-            return LearnerRaised(f"{message}{at}. Your functions should only compute with NumPy.",
-                                 kind=kind, where=where)
-        when = "importing" if error.get("phase") == "import" else "calling"
-        subject = f"{module}.py" if when == "importing" else name
-        return LearnerRaised(f"{when} {subject} raised {kind}: {message}{at}", kind=kind, where=where)
+        printed = os.fstat(self._output.fileno()).st_size if self.folder is not None else 0
+        return outcomes.explain(error, module=module, call=name, memory_mb=self.spec.memory_mb,
+                                modules=tuple(self.spec.files), printed_bytes=printed)

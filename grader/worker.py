@@ -199,6 +199,10 @@ class Refused(ImportError):
     pass
 
 
+class Denied(PermissionError):
+    """An operation the audit hook refused; reported as refused, not as the learner's own error."""
+
+
 def _audit(root, deny_read, refused_imports):
     """PEP 578 audit hook: no processes, sockets or signals; writes stay in root."""
     root = os.path.realpath(root) + os.sep
@@ -222,7 +226,7 @@ def _audit(root, deny_read, refused_imports):
 
     def hook(event, args):
         if event in banned or event in banned_links or event.startswith(banned_prefixes):
-            raise PermissionError(f"learnnn's sandbox does not allow {event}")
+            raise Denied(f"learnnn's sandbox does not allow {event}")
         if event == "open":
             path, mode, flags = args
             if not isinstance(path, (str, bytes)):
@@ -230,14 +234,14 @@ def _audit(root, deny_read, refused_imports):
             path = os.fsdecode(path)
             writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or bool((flags or 0) & write_flags)
             if writing and not inside(path, root) and path != os.devnull:
-                raise PermissionError(f"learnnn's sandbox does not allow writing {path}")
+                raise Denied(f"learnnn's sandbox does not allow writing {path}")
             real = realpath(path) + os.sep
             if real.startswith(deny_read) or (real.startswith("/proc/") and not real.startswith(("/proc/self/", f"/proc/{os.getpid()}/"))):
-                raise PermissionError(f"learnnn's sandbox does not allow reading {path}")
+                raise Denied(f"learnnn's sandbox does not allow reading {path}")
         elif event in path_events:
             for p in args[:2]:
                 if isinstance(p, (str, bytes)) and not inside(os.fsdecode(p), root):
-                    raise PermissionError(f"learnnn's sandbox does not allow {event} outside its folder")
+                    raise Denied(f"learnnn's sandbox does not allow {event} outside its folder")
         elif event == "import":
             name = args[0]
             for bad in refused_imports:
@@ -370,7 +374,8 @@ def serve(proto_in, proto_out):
             if isinstance(exc, SyntaxError):
                 message = f"{exc.msg} in {os.path.basename(exc.filename or '?')}, line {exc.lineno}: {(exc.text or '').strip()}"
             send({"ok": False, "error": {"type": kind, "phase": phase, "message": message[:2000],
-                                          "where": _where(exc), "refused": isinstance(exc, Refused)}})
+                                          "where": _where(exc), "refused": isinstance(exc, (Refused, Denied)),
+                                          "missing_module": exc.name if isinstance(exc, ModuleNotFoundError) else None}})
 
 
 def _watch_parent():

@@ -78,7 +78,8 @@ def test_check_exit_codes_and_json(runner, ws):
     data = json.loads(passing.output)
     assert set(data) >= {"exercise", "passed", "score", "max_score", "metrics", "tests"}
     assert data["passed"] and data["score"] == data["max_score"] == len(data["tests"])
-    assert set(data["tests"][0]) == {"name", "passed", "message"}
+    assert set(data["tests"][0]) == {"name", "passed", "kind", "message"}
+    assert {t["kind"] for t in data["tests"]} == {"passed"}
     listed = json.loads(run(runner, "list", "--json", "--workspace", ws).output)
     assert next(s for s in listed if s["id"] == "neuron")["done"] is True
 

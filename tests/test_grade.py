@@ -257,7 +257,7 @@ def test_gradebook_files(klass, rows):
     alice = rows["alice"]
     assert set(alice) >= {"id", "status", "total", "max", "exercises"}
     assert set(alice["exercises"]["activations"]) >= {"score", "max", "passed", "status", "tests"}
-    assert set(alice["exercises"]["activations"]["tests"][0]) == {"name", "passed", "message"}
+    assert set(alice["exercises"]["activations"]["tests"][0]) == {"name", "passed", "kind", "message"}
     assert alice["total"] == sum(e["score"] for e in alice["exercises"].values()) + sum(
         q["score"] for q in alice["quizzes"].values())
     feedback = (out / "feedback" / "buggy.md").read_text()

@@ -28,8 +28,9 @@ def _interrupt(signum, frame):
               help="Folder for grades.csv, grades.json, feedback/ and report/.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Submissions graded at once (default: the number of cores).")
-@click.option("--budget", type=click.FloatRange(min=1), default=grading.BUDGET, show_default=True,
-              help="Stop an exercise's tests after this many times its time limit, all together.")
+@click.option("--budget", type=click.FloatRange(min=1), default=None,
+              help="Stop an exercise's tests after this many times its time limit, all together "
+                   "(default: the manifest's time_budget, 10 times the time limit unless it sets one).")
 @click.option("--no-cache", is_flag=True, help="Grade everything again, ignoring results cached in DIR/.cache.")
 @click.option("--lms", type=click.Choice(["auto", "canvas", "moodle", "blackboard", "gradescope", "folders"]),
               default="auto", show_default=True,
@@ -75,7 +76,7 @@ def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roste
     if not found:
         raise LearnnnError(f"no submissions found in {', '.join(map(str, submissions))}")
     out.mkdir(parents=True, exist_ok=True)
-    cache = None if no_cache else gradebook.Cache(out / ".cache", course, budget)
+    cache = None if no_cache else gradebook.Cache(out / ".cache", course, budget or 0)
     jobs = jobs or _cores()
     started, results = time.perf_counter(), []
     try:
