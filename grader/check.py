@@ -12,9 +12,12 @@ from .results import CheckResult, TestOutcome
 SUITES = PACKAGE / "suites"
 
 
-def run_checks(*, course, source_dir, exercises, plugins=(), budget_factor=None):
+def run_checks(*, course, source_dir, exercises, plugins=(), budget_factor=None, lanes=None, early_stop=True):
     """Grade the learner modules in ``source_dir`` for each named exercise; returns CheckResults in order.
     ``plugins``: more pytest plugins, e.g. `learnnn watch`'s progress line (they never change outcomes).
+    ``lanes``: workers that train a model's splits side by side (default: one per core, at most 2);
+    ``early_stop``: stop training a model once it can no longer reach the target (the score is the
+    same; the metrics then list only the splits trained).
 
     Never raises for anything the learner wrote: a missing file, a crash or a
     hang becomes failed tests with a message and an outcome kind. Each
@@ -24,7 +27,9 @@ def run_checks(*, course, source_dir, exercises, plugins=(), budget_factor=None)
     import pytest  # deferred: only checks pay for importing pytest
 
     names = [course.exercise(n).name for n in exercises]
-    plugin = LearnnnPlugin(course=course, source_dir=source_dir, exercises=names, budget_factor=budget_factor)
+    lanes = min(2, os.cpu_count() or 1) if lanes is None else lanes
+    plugin = LearnnnPlugin(course=course, source_dir=source_dir, exercises=names, budget_factor=budget_factor,
+                           lanes=lanes, early_stop=early_stop)
     args = [str(course.exercise(n).suite) for n in names] + [
         "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES), "--confcutdir", str(SUITES),
         "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:warnings",

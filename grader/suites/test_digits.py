@@ -7,21 +7,19 @@ here with the reference mlp_forward, so the test images never reach learner
 code. Every split is trained once per check (the module-scoped fixture).
 """
 import pytest
-from sklearn.datasets import load_digits
-
-from learnnn import modelgrading as mg
+from learnnn import datasets, modelgrading as mg
 
 # The lessons' split plus 4 stratified ones: with 360 test images one split's
 # accuracy varies little, and five fits leave a plain NumPy network enough of
 # the 60 s.
-TASK = mg.Task(exercise="digits", func="fit_digits", load=lambda: load_digits(return_X_y=True), n_classes=10,
+TASK = mg.Task(exercise="digits", func="fit_digits", load=lambda: datasets.load("digits"), n_classes=10,
                target=0.95, budget=60.0, hidden_states=(1000, 1001, 1002, 1003), samples="images",
                advice="Settings known to work: layer sizes [64, 64, 10], 30 to 60 epochs, lr 0.1, batch size 32.")
 
 
 @pytest.fixture(scope="module")
 def grading(learner):
-    return mg.grade(learner, TASK)
+    return mg.grade(learner, TASK, **learner.model_grading)
 
 
 @pytest.fixture(autouse=True)

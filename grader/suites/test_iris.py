@@ -7,21 +7,19 @@ here with the reference mlp_forward, so the test flowers never reach learner
 code. Every split is trained once per check (the module-scoped fixture).
 """
 import pytest
-from sklearn.datasets import load_iris
-
-from learnnn import modelgrading as mg
+from learnnn import datasets, modelgrading as mg
 
 # The lessons' split plus 9 stratified ones: with 30 test flowers a split alone
 # swings from 0.83 to 1.0, so the mean over 10 decides (10 is also the number
 # of splits the lesson's own averaging loop uses, so its timing carries over).
-TASK = mg.Task(exercise="iris", func="fit_iris", load=lambda: load_iris(return_X_y=True), n_classes=3,
+TASK = mg.Task(exercise="iris", func="fit_iris", load=lambda: datasets.load("iris"), n_classes=3,
                target=0.93, budget=30.0, hidden_states=tuple(range(1000, 1009)), samples="flowers",
                advice="Settings known to work: layer sizes [4, 16, 3], about 200 epochs, lr 0.1, batch size 16.")
 
 
 @pytest.fixture(scope="module")
 def grading(learner):
-    return mg.grade(learner, TASK)
+    return mg.grade(learner, TASK, **learner.model_grading)
 
 
 @pytest.fixture(autouse=True)
