@@ -448,6 +448,9 @@ def check_mean_accuracy(grading):
     worst = min(fits, key=lambda f: f.accuracy)
     message = (f"the mean held-out accuracy over the {len(fits)} splits is {mean:.3f}, short of the target "
                f"{task.target:.2f} (per split: {grading.per_split()}; the worst is {worst.split.label}).")
+    if len(fits) < len(grading.splits):
+        message += (f" Training stopped after {len(fits)} of the {len(grading.splits)} splits: even 1.0 on every "
+                    "other split could no longer lift the mean to the target.")
     train_mean = float(np.mean([f.train_accuracy for f in fits]))
     if train_mean < task.target:
         message += (f" Even on the training {task.samples} the returned model gets only {train_mean:.3f} right, "

@@ -6,14 +6,9 @@ from pathlib import Path
 
 import click
 
-from .. import lessonview, progress, render, workspace
-from .. import watch as watching
-from ..check import run_checks
-from ..doctor import changed_exercises
+from .. import progress, render, workspace
 from ..manifest import LearnnnError
-from ..plots import save_training_plot
 from . import app, echo, load_course, open_workspace, workspace_option
-from .quizzes import verdict_text
 
 
 @app.command()
@@ -69,6 +64,8 @@ def pick_exercise(course, name):
 
 def current_exercise(course, ws, state, *, command):
     """The exercise a command without a name acts on: the one `learnnn watch` would pick."""
+    from .. import watch as watching
+
     name = watching.first_unpassed(course, state, ws)
     if name is None:
         raise LearnnnError(f"every exercise passes. Name one (`learnnn {command} NAME`)"
@@ -106,6 +103,8 @@ def colour():
 
 
 def show_lesson(course, ws, state, lesson, *, figures=False):
+    from .. import lessonview
+
     where = _figure_path(ws, lesson)
     text = lesson.path.read_text(encoding="utf-8")
     _page(lessonview.lesson(text, figure_path=where, color=colour()))
@@ -132,6 +131,8 @@ def next_command(workspace_dir):
         show_lesson(course, ws, state, course.lesson(step.id))
         echo(render.bold("\nWhen you have read this, run: learnnn next"))
     elif step.kind == "quiz":
+        from .quizzes import verdict_text
+
         taken = state.quizzes.get(step.id)
         if taken:
             echo(render.wrap(f"Next: pass the quiz on lesson {step.id}. " +
@@ -172,10 +173,14 @@ def check(exercise, workspace_dir, as_json, everything):
 
     Exit 0 when every test passes, 1 when any fails, 2 for a usage error.
     """
+    from ..check import run_checks  # deferred like every command's heavy imports: the CLI starts fast
+
     course, ws, state = open_workspace(workspace_dir)
     if exercise:
         chosen = [pick_exercise(course, exercise).name]
     elif everything:
+        from ..doctor import changed_exercises
+
         chosen = changed_exercises(course, ws)
         if not chosen:
             raise LearnnnError("you have not changed any exercise file yet: nothing to re-check. "
@@ -199,7 +204,7 @@ def check(exercise, workspace_dir, as_json, everything):
     for result in results:
         echo(render.check_result(result, show_all=everything,
                                        functions=render.stub_functions(course.exercise(result.exercise).stub)))
-        plot = save_training_plot(ws, result) if ws.managed else None  # never write into a plain submission folder
+        plot = _training_plot(ws, result) if ws.managed else None  # never write into a plain submission folder
         if plot:
             echo(f"\nYour loss and accuracy curves: {short(plot)}")
         if len(results) > 1:
@@ -218,6 +223,16 @@ def check(exercise, workspace_dir, as_json, everything):
         echo(render.wrap(f"\nFix the first failure, then run `learnnn check {failing[0]}` again. "
                          f"Stuck? `learnnn hint {failing[0]}`"))
     raise SystemExit(1 if failing else 0)
+
+
+def _training_plot(ws, result):
+    """Drawn after the result is on screen: importing matplotlib and drawing take longer than most checks."""
+    if not (result.artifacts or {}).get("history"):
+        return None
+    sys.stdout.flush()
+    from ..plots import save_training_plot
+
+    return save_training_plot(ws, result)
 
 
 @app.command()
