@@ -17,53 +17,8 @@ from pathlib import Path
 
 from learnnn import manifest
 
-# The same fixtures the suite gets from learnnn's plugin, but calling the module in this process.
-IN_PROCESS_CONFTEST = '''
-import copy, inspect, warnings, zlib
-from types import SimpleNamespace
-import numpy as np
-import pytest
-import activations
-from learnnn import reference as references
-
-
-class Local:
-    last = SimpleNamespace(mutated=[], warnings=[])
-
-    def __getattr__(self, name):
-        func = getattr(activations, name)
-
-        def call(*args, readonly=(), timeout=None, **kwargs):
-            args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
-            bound = inspect.signature(func).bind(*args, **kwargs).arguments
-            for key in readonly:
-                if isinstance(bound.get(key), np.ndarray):
-                    bound[key].flags.writeable = False
-            before = copy.deepcopy(bound)
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                value = func(*args, **kwargs)
-            mutated = [k for k in before if not np.array_equal(np.asarray(before[k]), np.asarray(bound[k]))]
-            Local.last = SimpleNamespace(mutated=mutated, warnings=[str(w.message) for w in caught])
-            return value
-        return call
-
-
-@pytest.fixture(scope="module")
-def learner():
-    return Local()
-
-
-@pytest.fixture(scope="module")
-def reference():
-    return references.load("activations")
-
-
-@pytest.fixture
-def rng(request):
-    return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
-'''
-
+sys.path.insert(0, str(Path(__file__).parent))
+from inprocess import floor_folder  # noqa: E402
 
 def cpu():
     """CPU-seconds (user + system) of every child process waited for so far: steady on a busy machine."""
@@ -89,12 +44,8 @@ def timed(cmd, cwd, runs):
 def main(runs=15):
     exercise = manifest.load().exercise("activations")
     with tempfile.TemporaryDirectory() as tmp:
-        floor_dir, ws = Path(tmp, "floor"), Path(tmp, "ws")
-        floor_dir.mkdir()
+        floor_dir, ws = floor_folder(Path(tmp, "floor"), ["activations"]), Path(tmp, "ws")
         ws.mkdir()
-        shutil.copy(exercise.solution, floor_dir / "activations.py")
-        shutil.copy(exercise.suite, floor_dir / "test_activations.py")
-        (floor_dir / "conftest.py").write_text(IN_PROCESS_CONFTEST)
         shutil.copy(exercise.solution, ws / "activations.py")
         learnnn = [sys.executable, "-m", "learnnn", "check", "activations", "--workspace", str(ws)]
         bare = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(floor_dir)]

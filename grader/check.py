@@ -34,7 +34,8 @@ def run_checks(*, course, source_dir, exercises, plugins=(), budget_factor=None,
         "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES), "--confcutdir", str(SUITES),
         "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:warnings",
         "-p", "no:unraisableexception", "-p", "no:threadexception", "--assert=plain",
-        "--import-mode=importlib", "-s", "-q", "--no-header", "--tb=no"]
+        "--import-mode=importlib", "-s", "-q", "--no-header", "--tb=no",
+        "--continue-on-collection-errors"]  # one suite that can't load doesn't stop the others of the session
     started = time.perf_counter()
     os.environ.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # a stray installed plugin must not change grades
     try:
