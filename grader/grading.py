@@ -96,7 +96,7 @@ def _grade_exercise(course, exercise, src, budget):
         message = SCRUB.sub("<sandbox>", t.message)
         if reason and not t.passed and (MARKER in message or stopped and "it was killed" in message):
             message = reason[-1]
-        tests.append({"name": t.name, "passed": t.passed, "message": message})
+        tests.append({"name": t.name, "passed": t.passed, "message": message, "weight": t.max_score})
     status = "error" if result.error else "stopped" if stopped else "passed" if result.passed else "failed"
     return ExerciseGrade(_num(result.score), _num(result.max_score), status, tests,
                          SCRUB.sub("<sandbox>", result.error), time.perf_counter() - started)
@@ -119,7 +119,7 @@ def _missing(course, exercise):
         with tempfile.TemporaryDirectory(prefix="learnnn-grade-") as empty:
             result = run_checks(course=course, source_dir=empty, exercises=[exercise.name])[0]
         message = f"{exercise.filename} is not in the submission"
-        tests = [{"name": t.name, "passed": False, "message": message} for t in result.tests]
+        tests = [{"name": t.name, "passed": False, "message": message, "weight": t.max_score} for t in result.tests]
         _MISSING[key] = ExerciseGrade(0, _num(result.max_score), "error" if result.error else "missing", tests,
                                       SCRUB.sub("<sandbox>", result.error))
     return dataclasses.replace(_MISSING[key], tests=list(_MISSING[key].tests))
