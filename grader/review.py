@@ -115,8 +115,16 @@ def _attention(result, item, sub, course):
         near = [f for f in ignored if PurePosixPath(str(f)).stem.lower() == name]
         if near:
             notes.append(f"misplaced? {name}.py is missing but the submission holds {', '.join(near)}")
+    refused = [n for n, g in result.exercises.items() if "refused" in failed_kinds(g)]
+    if refused:
+        notes.append(f"refused an import or operation (a borrowed model?): {', '.join(refused)}")
     for entry in getattr(sub, "set_aside", None) or []:
-        notes.append(f"set aside: {entry}")
+        what, why = entry if isinstance(entry, (tuple, list)) and len(entry) == 2 else (entry, "")
+        notes.append(f"set aside: {what}" + (f" ({why})" if why else ""))
+    if getattr(sub, "missing", False):
+        notes.append("on the roster, but nothing was submitted")
+    if getattr(sub, "late", False):
+        notes.append("marked late by the LMS")
     if item.identical:
         notes.append(f"identical graded files to {', '.join(item.identical)}")
     return notes
