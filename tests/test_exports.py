@@ -7,7 +7,9 @@ import csv
 import io
 import json
 import shutil
+import subprocess
 import sys
+import zipfile
 from types import SimpleNamespace
 
 import pytest
@@ -195,3 +197,46 @@ def test_identity_columns_come_from_the_roster():
 
 def read_csv_text(text):
     return list(csv.reader(io.StringIO(text)))
+
+
+# ------------------------------------------------------------------ learnnn as a Gradescope autograder
+
+
+def test_the_gradescope_bundle_holds_what_gradescope_runs(graded, tmp_path):
+    weights = tmp_path / "w.yaml"
+    weights.write_text("activations: 15\n")
+    zips = []
+    for run in ("one", "two"):
+        result = CliRunner().invoke(app, ["--course", str(graded.course_path), "gradescope", "autograder",
+                                          "--out", str(tmp_path / run), "--weights", str(weights)])
+        assert result.exit_code == 0, result.output
+        zips.append((tmp_path / run / "autograder.zip").read_bytes())
+    assert zips[0] == zips[1]
+    with zipfile.ZipFile(io.BytesIO(zips[0])) as zf:
+        names = set(zf.namelist())
+        run = zf.read("run_autograder").decode()
+        mode = zf.getinfo("run_autograder").external_attr >> 16
+    assert names == {"setup.sh", "run_autograder", "README.txt", "course.yaml", "weights.yaml"}
+    assert mode & 0o111 and "gradescope results /autograder/submission" in run
+    assert "--out /autograder/results/results.json --weights /autograder/source/weights.yaml" in run
+    assert "--course /autograder/source/course.yaml" in run
+    for script in ("setup.sh", "run_autograder"):
+        assert subprocess.run(["bash", "-n", str(tmp_path / "one" / script)]).returncode == 0
+    quizzes = sum(q["max"] for q in graded.rows["ann"]["quizzes"].values())
+    assert f"Set the assignment's points to {15 + 10 + quizzes}." in result.output
+
+
+def test_gradescope_results_grades_one_submission(graded, tmp_path):
+    out = tmp_path / "results" / "results.json"
+    result = CliRunner().invoke(app, ["--course", str(graded.course_path), "gradescope", "results",
+                                      str(graded.cls / "dan"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["score"] == graded.rows["dan"]["total"] and isinstance(data["execution_time"], int)
+    assert [t["name"] for t in data["tests"]][:2] == ["activations", "neuron"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("activations: -1\n")
+    result = CliRunner().invoke(app, ["--course", str(graded.course_path), "gradescope", "results",
+                                      str(graded.cls / "dan"), "--out", str(out), "--weights", str(bad)])
+    assert result.exit_code == 2 and "should be a number >= 0" in result.output
+    assert "should be a number >= 0" in json.loads(out.read_text())["output"]  # Gradescope shows why
