@@ -117,7 +117,7 @@ def write(folder, results, course, reviews, *, tier=None):
 
 
 def _attention(s):
-    return [(r.id, note) for r, review in s["learners"] for note in review.attention]
+    return [(r.id, note) for r, review in s["learners"] for note in review.attention] or [["-", "nothing"]]
 
 
 def _tables(s, course):

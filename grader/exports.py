@@ -17,7 +17,11 @@ Every format carries each exercise's status beside its points.
 import csv
 import io
 import json
+import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from .gradebook import atomic_write
 
 ROSTER_KEYS = {  # our field -> roster headers that hold it (lower case)
     "name": ("student", "name", "full name", "student name"),
@@ -147,11 +151,6 @@ FORMATS = ("canvas", "moodle", "gradescope")
 
 def write(out, formats, results, reviews, people, course, *, assignment):
     """The chosen formats into ``out``: canvas.csv, moodle.csv, gradescope/<id>/results.json. Returns the paths."""
-    import shutil
-    from pathlib import Path
-
-    from .gradebook import atomic_write
-
     out, written = Path(out), []
     results = sorted(results, key=lambda r: r.id)
     if "canvas" in formats:

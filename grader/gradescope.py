@@ -77,7 +77,8 @@ def total_points(course, points):
     from . import quiz
     from .grading import quiz_lessons
 
-    return sum(points.values()) + sum(len(quiz.load(lesson).questions) for lesson in quiz_lessons(course))
+    return sum(points.exercises.values()) + sum(points.quiz(lesson.id, len(quiz.load(lesson).questions))
+                                                for lesson in quiz_lessons(course))
 
 
 def _fmt(x):

@@ -1,7 +1,9 @@
 """Points: what each exercise is worth, and how its points split across its hidden tests.
 
 An exercise's points come from the manifest (``points:`` per exercise, default
-in ``defaults:``) or from an instructor's ``--weights FILE``. They split across
+in ``defaults:``) or from an instructor's ``--weights FILE``, which may also set
+``quizzes`` (every quiz) or ``quiz <lesson id>`` (one quiz); a quiz is otherwise
+worth 1 point per question. They split across
 the exercise's tests in proportion to each test's weight: 1, unless the test
 carries a ``@pytest.mark.points(w)`` marker. A learner earns
 ``points * (weight of passed tests) / (weight of all tests)``, rounded to
@@ -10,6 +12,7 @@ carries a ``@pytest.mark.points(w)`` marker. A learner earns
 import csv
 import dataclasses
 import io
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -19,16 +22,31 @@ from .manifest import LearnnnError
 DECIMALS = 2
 
 
-def exercise_points(course, override=None):
-    """{exercise: points} from the manifest, with ``override`` (from :func:`read`) on top."""
-    points = {name: e.points for name, e in course.exercises.items()}
-    points.update(override or {})
-    return points
+@dataclass
+class Points:
+    exercises: dict  # exercise -> points
+    quizzes: dict = field(default_factory=dict)  # lesson id -> points; absent: 1 per question
+
+    def quiz(self, lesson_id, questions):
+        return self.quizzes.get(lesson_id, questions)
+
+
+def resolve(course, override=None):
+    """Points for ``course``: the manifest's, with ``override`` (from :func:`read`) on top."""
+    override = override or {}
+    exercises = {name: override.get(name, e.points) for name, e in course.exercises.items()}
+    quizzes = {}
+    for lesson in course.lessons:
+        value = override.get(f"quiz {lesson.id}", override.get("quizzes"))
+        if value is not None:
+            quizzes[lesson.id] = value
+    return Points(exercises, quizzes)
 
 
 def read(path, course):
-    """A weights file: YAML (``activations: 10``) or CSV (``exercise,points`` rows) -> {exercise: points}.
+    """A weights file: YAML (``activations: 10``) or CSV (``exercise,points`` rows) -> {key: points}.
 
+    Keys are exercise names, ``quizzes`` or ``quiz <lesson id>``.
     Raises LearnnnError naming the file and the entry for an unknown exercise or a
     points value that is not a number >= 0 (0 leaves an exercise out of the total).
     """
@@ -54,7 +72,11 @@ def read(path, course):
         pairs = list(data.items())
     out = {}
     for name, value in pairs:
-        course.exercise(str(name))  # raises with a did-you-mean for a typo
+        name = " ".join(str(name).split())
+        if name.startswith("quiz "):
+            name = f"quiz {course.lesson(name[5:]).id}"  # raises with a did-you-mean for a typo
+        elif name != "quizzes":
+            course.exercise(name)
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -80,10 +102,16 @@ def test_points(points, tests):
 
 
 def apply(result, points):
-    """``result`` (a SubmissionResult) with every exercise scored out of ``points[exercise]``."""
-    exercises = {name: dataclasses.replace(grade, score=earned(points[name], grade.tests), max=_tidy(points[name]))
+    """``result`` (a SubmissionResult) scored with ``points`` (a :class:`Points`)."""
+    exercises = {name: dataclasses.replace(grade, score=earned(points.exercises[name], grade.tests),
+                                           max=_tidy(points.exercises[name]))
                  for name, grade in result.exercises.items()}
-    return dataclasses.replace(result, exercises=exercises)
+    quizzes = {}
+    for lesson_id, grade in result.quizzes.items():
+        worth = points.quiz(lesson_id, grade.max)
+        quizzes[lesson_id] = dataclasses.replace(grade, score=_tidy(worth * grade.score / grade.max if grade.max else 0),
+                                                 max=_tidy(worth))
+    return dataclasses.replace(result, exercises=exercises, quizzes=quizzes)
 
 
 def _tidy(x):

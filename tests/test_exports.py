@@ -138,7 +138,9 @@ def test_manifest_points_split_across_tests(graded):
 @pytest.mark.parametrize("kind", ["yaml", "csv"])
 def test_weights_file_overrides_the_manifest_without_grading_again(graded, tmp_path, kind):
     weights = tmp_path / f"weights.{kind}"
-    weights.write_text("activations: 30\nneuron: 0\n" if kind == "yaml" else "exercise,points\nactivations,30\nneuron,0\n")
+    entries = {"activations": 30, "neuron": 0, "quizzes": 0, "quiz 02": 5}  # every quiz 0 points, but lesson 02's 5
+    weights.write_text("".join(f"{k}: {v}\n" for k, v in entries.items()) if kind == "yaml" else
+                       "exercise,points\n" + "".join(f"{k},{v}\n" for k, v in entries.items()))
     out = tmp_path / "out"
     shutil.copytree(graded.out / ".cache", out / ".cache")  # points are applied after the cache: nothing is regraded
     result = grade_cli(graded.course_path, graded.cls, "--out", out, "--weights", weights, "--format", "canvas")
@@ -147,8 +149,9 @@ def test_weights_file_overrides_the_manifest_without_grading_again(graded, tmp_p
     dan = rows["dan"]["exercises"]["activations"]
     assert dan["score"] == round(30 * sum(t["passed"] for t in dan["tests"]) / len(dan["tests"]), 2) == 27.5
     assert rows["ann"]["exercises"]["activations"]["max"] == 30 and rows["ann"]["exercises"]["neuron"]["max"] == 0
-    quizzes = sum(q["max"] for q in rows["ann"]["quizzes"].values())
-    assert rows["ann"]["max"] == 30 + quizzes
+    assert {q: g["max"] for q, g in rows["ann"]["quizzes"].items()} == {"01-intro": 0, "02-activations": 5,
+                                                                       "03-neuron": 0}
+    assert rows["ann"]["max"] == 35 and rows["ann"]["total"] == 30
     canvas = {r[0]: r for r in read_csv(out / "canvas.csv")}
     assert canvas["dan"][5] == "27.5"
 
@@ -241,3 +244,22 @@ def test_gradescope_results_grades_one_submission(graded, tmp_path):
                                       str(graded.cls / "dan"), "--out", str(out), "--weights", str(bad)])
     assert result.exit_code == 2 and "should be a number >= 0" in result.output
     assert "should be a number >= 0" in json.loads(out.read_text())["output"]  # Gradescope shows why
+
+
+def test_points_round_to_cents_and_totals_add_up():
+    from learnnn import weights
+    from learnnn.results import ExerciseGrade, QuizGrade, SubmissionResult
+
+    three = [{"name": n, "passed": p, "message": ""} for n, p in (("a", True), ("b", False), ("c", False))]
+    marked = [{"name": "big", "passed": True, "message": "", "weight": 3}, {"name": "small", "passed": False,
+                                                                          "message": "", "weight": 1}]
+    result = SubmissionResult("x", "graded", {"one": ExerciseGrade(1, 3, "failed", three),
+                                              "two": ExerciseGrade(3, 4, "failed", marked)},
+                              {"01-intro": QuizGrade(2, 3, "graded")})
+    scored = weights.apply(result, weights.Points({"one": 10, "two": 10}, {"01-intro": 5}))
+    assert [e.score for e in scored.exercises.values()] == [3.33, 7.5]
+    assert scored.quizzes["01-intro"].score == 3.33 and scored.quizzes["01-intro"].max == 5
+    assert scored.total == 3.33 + 7.5 + 3.33 == 14.16 and scored.max == 25
+    full = weights.apply(result, weights.Points({"one": 10, "two": 10}))
+    assert weights.earned(10, [{**t, "passed": True} for t in three]) == 10  # a full pass is exactly the points
+    assert full.quizzes["01-intro"].max == 3  # without a quiz weight: 1 point per question

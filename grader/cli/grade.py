@@ -64,8 +64,8 @@ class Progress:
               help="Also write DIR/canvas.csv, DIR/moodle.csv or DIR/gradescope/<id>/results.json "
                    "(repeat or comma-separate).")
 @click.option("--weights", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="YAML (`activations: 10`) or CSV (`exercise,points`) of points per exercise, "
-                   "over the manifest's `points:`.")
+              help="YAML (`activations: 10`) or CSV (`exercise,points`) of points per exercise over the "
+                   "manifest's `points:`; `quizzes` or `quiz <lesson id>` set a quiz's points (default 1 per question).")
 @click.option("--assignment", default=None, help="The grade column's name in canvas.csv and moodle.csv, e.g. "
                                                  "'Neural nets (1234)' for Canvas assignment 1234 (default: the course title).")
 def grade(submissions, out, jobs, budget, no_cache, formats, weights, assignment):
@@ -80,7 +80,7 @@ def grade(submissions, out, jobs, budget, no_cache, formats, weights, assignment
     """
     from .. import archives, classpool, classreport, exports, gradebook, review, weights as points_of
     course = load_course()
-    points = points_of.exercise_points(course, points_of.read(weights, course) if weights else None)
+    points = points_of.resolve(course, points_of.read(weights, course) if weights else None)
     for exercise in course.exercises.values():
         if not exercise.suite.is_file():
             raise LearnnnError(f"the hidden suite for {exercise.name} is missing ({exercise.suite}): "

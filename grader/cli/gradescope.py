@@ -25,7 +25,7 @@ def autograder(out, install, weights):
     from .. import gradescope as gs, weights as points_of
 
     course = load_course()
-    points = points_of.exercise_points(course, points_of.read(weights, course) if weights else None)
+    points = points_of.resolve(course, points_of.read(weights, course) if weights else None)
     zipped = gs.write_bundle(out=out, course=course, points=points, install=install, weights=weights)
     echo(f"Wrote {zipped}: upload it in Gradescope's autograder settings. "
          f"Set the assignment's points to {gs._fmt(gs.total_points(course, points))}.")
@@ -48,7 +48,7 @@ def results(submission, out, weights):
 
     try:
         course = load_course()
-        points = points_of.exercise_points(course, points_of.read(weights, course) if weights else None)
+        points = points_of.resolve(course, points_of.read(weights, course) if weights else None)
         result, item, seconds = gs.grade_one(folder=submission, course=course, points=points,
                                              budget=getattr(grading, "BUDGET", None), discover=archives.discover)
     except LearnnnError as exc:
