@@ -128,13 +128,13 @@ def _tables(s, course):
                  *(f"{r.exercises[n].score} {review.exercises[n].replace('_', ' ')}" for n in names)]
                 for r, review in s["learners"]]
     return [
-        ("Class", ["submissions", "statuses", "mean score", "median score", "isolation"],
-         [[s["count"], statuses, f"{s['mean']:.1f}%", f"{s['median']:.1f}%", s["tier"]]]),
+        ("Class", ["submissions", "statuses", "mean score", "median score"],
+         [[s["count"], statuses, f"{s['mean']:.1f}%", f"{s['median']:.1f}%"]]),
         ("Needs attention", ["submission", "what"], _attention(s)),
         ("Learners", ["submission", "status", "total", *names], learners),
         ("Exercises", ["exercise", "submitted", "passed every test", "mean points"],
          [[n, e["submitted"], f"{e['passed']:.0f}%", f"{e['mean']:.0f}%"] for n, e in s["exercises"].items()]),
-        ("Tests failed most often (root causes: knock-on failures are not counted)", ["exercise", "test", "failed by"],
+        ("Tests failed most often (root causes: knock-on failures are not counted)", ["exercise", "test or cause", "failed by"],
          [[ex, test, f"{pct:.0f}%"] for pct, ex, test in s["failing"]]),
         ("Quizzes", ["quiz", "mean score"], [[q, f"{m:.0f}%"] for q, m in s["quizzes"].items()]),
     ]

@@ -95,7 +95,8 @@ def grades_csv(results, course, reviews):
         cells = [c for n in course.exercises for c in
                  ((r.exercises[n].score, review.exercises[n]) if n in r.exercises else ("", ""))]
         writer.writerow([r.id, review.original_name, review.status, *cells,
-                         *(r.quizzes[q].score if q in r.quizzes else "" for q in quiz_ids), r.total, r.max, r.note,
+                         *(r.quizzes[q].score if q in r.quizzes else "" for q in quiz_ids), r.total, r.max,
+                         "; ".join(filter(None, [r.note, *(f"graded {x}" for x in review.graded_as)])),
                          "; ".join(review.attention)])
     return out.getvalue()
 
@@ -132,6 +133,8 @@ def feedback(result, course, loaded=None, review=None):
              f"Total: **{result.total} / {result.max}**.", ""]
     if result.note:
         lines += [f"Note: {result.note}", ""]
+    if review and review.graded_as:
+        lines += ["Files graded under another name: " + ", ".join(_code(x) for x in review.graded_as) + ".", ""]
     lines += ["| exercise | points | status |", "|---|---|---|"]
     lines += [f"| {n} | {e.score} / {e.max} | {statuses[n].replace('_', ' ')} |" for n, e in result.exercises.items()]
     lines += [f"| quiz {q} | {g.score} / {g.max} | {g.status} |" for q, g in result.quizzes.items()]

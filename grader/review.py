@@ -31,6 +31,7 @@ class Review:
     attention: list = field(default_factory=list)  # sentences for the "needs attention" list
     original_name: str = ""
     identical: list = field(default_factory=list)  # ids of submissions with the same graded files
+    graded_as: list = field(default_factory=list)  # "src/Activations.py -> activations.py": files graded renamed
 
 
 def failed_kinds(grade):
@@ -87,7 +88,7 @@ def review(results, submissions, course):
         status = "timed_out" if r.status in ("graded", "incomplete") and "timed_out" in statuses.values() \
             else r.status
         item = Review(r.id, status, statuses, original_name=str(getattr(sub, "original_name", "") or r.id),
-                      identical=twins.get(r.id, []))
+                      identical=twins.get(r.id, []), graded_as=list(getattr(sub, "renamed", None) or []))
         item.attention = _attention(r, item, sub, course)
         out[r.id] = item
     return out

@@ -134,3 +134,19 @@ def test_progress_lines_go_to_a_log_and_a_rerun_from_scratch_is_byte_identical(t
     for rel in files:
         if rel.name != "slowest.png":  # seconds per submission: the only file that depends on timing
             assert (outputs[0] / rel).read_bytes() == (outputs[1] / rel).read_bytes(), rel
+
+
+def test_files_graded_under_another_name_are_named(course):
+    """Intake records what it graded as what (Submission.renamed); the note and the feedback say it."""
+    from learnnn import gradebook
+    from learnnn.archives import Submission
+
+    exercises = {n: ExerciseGrade(10, 10, "passed", [{"name": "t", "passed": True, "message": ""}])
+                 for n in course.exercises}
+    result = SubmissionResult("lee", "graded", exercises)
+    sub = Submission("lee", files={"activations.py": b"x"})
+    sub.renamed = ["src/Activations.py -> activations.py"]
+    reviews = review.review([result], [sub], course)
+    assert "graded src/Activations.py -> activations.py" in gradebook.grades_csv([result], course, reviews)
+    page = gradebook.feedback(result, course, {}, reviews["lee"])
+    assert "Files graded under another name: `src/Activations.py -> activations.py`." in page

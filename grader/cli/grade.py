@@ -34,7 +34,7 @@ def _formats(ctx, param, values):
     return tuple(dict.fromkeys(chosen))
 
 
-class Progress:
+class LogProgress:
     """Progress for a log (stderr not a terminal): a line for the first result, then every few seconds, and the last."""
 
     def __init__(self, total, every=5.0, clock=time.monotonic):
@@ -104,7 +104,7 @@ def grade(submissions, out, jobs, budget, no_cache, formats, weights, assignment
             bar = click.progressbar(length=len(found), label="Grading", file=sys.stderr, show_eta=True,
                                     show_pos=True, item_show_func=lambda r: r.id if r else "")
         else:
-            bar = contextlib.nullcontext(Progress(len(found)))
+            bar = contextlib.nullcontext(LogProgress(len(found)))
         with bar as shown:
             def done(result):
                 results.append(result)
