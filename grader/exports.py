@@ -46,6 +46,10 @@ class Person:
         for header in ROSTER_KEYS[key]:
             if self.roster.get(header, "").strip():
                 return self.roster[header].strip()
+        if key == "name":  # Moodle's and Blackboard's exports split the name
+            parts = [self.roster.get(h, "").strip() for h in ("first name", "last name")]
+            if any(parts):
+                return " ".join(p for p in parts if p)
         return default
 
 

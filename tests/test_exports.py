@@ -194,6 +194,9 @@ def test_identity_columns_come_from_the_roster():
     assert canvas[2][:6] == ["Lee, Ann", "123", "s-9", "alee", "A", "20"]
     moodle = read_csv_text(exports.moodle_csv([result], {"lee_123": review}, people, assignment="NN", exercises=[]))
     assert moodle[1][:5] == ["Lee, Ann", "ann@example.org", "", "", "20"]
+    moodle_roster = exports.person(SimpleNamespace(id="zoe", roster={"First name": "Zoë", "Last name": "Roe",
+                                                                      "ID number": "77"}))
+    assert (moodle_roster.get("name"), moodle_roster.get("idnumber")) == ("Zoë Roe", "77")
     bare = exports.person(SimpleNamespace(id="=cmd", files={}))
     assert read_csv_text(exports.canvas_csv([SimpleNamespace(id="=cmd", total=0, max=0, exercises={})],
                                             {"=cmd": review}, {"=cmd": bare}, assignment="NN"))[2][0] == "'=cmd"
