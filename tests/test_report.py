@@ -60,9 +60,10 @@ def test_every_learner_has_a_row_in_the_report(graded):
 def test_most_failed_tests_count_root_causes_once(graded):
     rows = section((graded.out / "report" / "index.md").read_text(), "Tests failed most often")
     causes = {tuple(c.strip() for c in r.strip("| ").split(" | ")): r for r in rows}
-    # six learners had an activations.py; hang and syn fail every test for one reason each, cat is a stub
-    assert [c for c in causes if c[1].startswith("every test, one cause")] == [
-        ("activations", next(c[1] for c in causes if c[1].startswith("every test")), "33%")]
+    # six learners had an activations.py; hang and syn fail every test for one reason each (one row, or a row
+    # per outcome kind when the engine records kinds), cat is a stub
+    whole = [c for c in causes if c[1].startswith("every test, one cause")]
+    assert {c[0] for c in whole} == {"activations"} and sum(int(c[2].rstrip("%")) for c in whole) in (33, 34)
     assert ("activations", "untouched stub", "17%") in causes
     assert ("activations", "test_sigmoid_values", "17%") in causes  # dan's wrong sign
     assert not any(c[1] == "test_relu_values" for c in causes)  # syn's relu failures are its import failure
@@ -139,13 +140,12 @@ def test_progress_lines_go_to_a_log_and_a_rerun_from_scratch_is_byte_identical(t
 def test_files_graded_under_another_name_are_named(course):
     """Intake records what it graded as what (Submission.renamed); the note and the feedback say it."""
     from learnnn import gradebook
-    from learnnn.archives import Submission
 
     exercises = {n: ExerciseGrade(10, 10, "passed", [{"name": "t", "passed": True, "message": ""}])
                  for n in course.exercises}
     result = SubmissionResult("lee", "graded", exercises)
-    sub = Submission("lee", files={"activations.py": b"x"})
-    sub.renamed = ["src/Activations.py -> activations.py"]
+    sub = SimpleNamespace(id="lee", files={"activations.py": b"x"}, digest="d", problem="", ignored=[],
+                          renamed=["src/Activations.py -> activations.py"])
     reviews = review.review([result], [sub], course)
     assert "graded src/Activations.py -> activations.py" in gradebook.grades_csv([result], course, reviews)
     page = gradebook.feedback(result, course, {}, reviews["lee"])
