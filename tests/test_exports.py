@@ -266,3 +266,19 @@ def test_points_round_to_cents_and_totals_add_up():
     full = weights.apply(result, weights.Points({"one": 10, "two": 10}))
     assert weights.earned(10, [{**t, "passed": True} for t in three]) == 10  # a full pass is exactly the points
     assert full.quizzes["01-intro"].max == 3  # without a quiz weight: 1 point per question
+
+
+def test_manifest_points_default_and_per_exercise(tmp_path):
+    from learnnn import weights
+
+    real = manifest.load()
+    assert {n: e.points for n, e in real.exercises.items()} == {
+        **{n: 10 for n in real.exercises}, "iris": 20, "digits": 20}  # the defaults README states
+    data = yaml.safe_load(manifest.MANIFEST.read_text())
+    data["lessons"] = data["lessons"][:3]
+    data["defaults"]["points"] = 4
+    data["lessons"][1]["exercises"][0]["points"] = 2.5
+    (tmp_path / "course.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    course = manifest.load(tmp_path / "course.yaml")
+    assert weights.resolve(course).exercises == {"activations": 2.5, "neuron": 4}
+    assert weights.resolve(course, {"neuron": 0}).exercises == {"activations": 2.5, "neuron": 0}
