@@ -270,8 +270,8 @@ def fig_digits_predictions():
     pred = out.argmax(axis=1)
     acc = float(np.mean(pred == y_test))
 
-    # Show the first test images in order, with up to four mistakes mixed in so
-    # the figure also shows what the model gets wrong.
+    # The first correctly read test images in order, with four mistakes mixed in so the
+    # figure also shows what the model gets wrong; the lesson and the title say so.
     rows, cols = 3, 8
     wrong = list(np.flatnonzero(pred != y_test)[:4])
     chosen = list(np.flatnonzero(pred == y_test)[: rows * cols - len(wrong)])
@@ -290,9 +290,9 @@ def fig_digits_predictions():
             spine.set_visible(not ok)
             spine.set_color(RED)
             spine.set_linewidth(2.5)
-    fig.suptitle(f"Test digits (8x8 pixels) and the reference model's predictions: "
-                 f"accuracy {acc:.3f} on {len(y_test)} test images; mistakes in red",
-                 fontsize=11)
+    fig.suptitle(f"The reference model on the first {rows * cols - len(wrong)} test digits it reads "
+                 f"correctly, with {len(wrong)} of its {int(np.sum(pred != y_test))} mistakes in red "
+                 f"(accuracy {acc:.3f} on {len(y_test)} test images)", fontsize=11)
     fig.tight_layout()
     save(fig, "digits_predictions.png")
     print(f"  fit_digits took {seconds:.1f} s")
