@@ -292,10 +292,16 @@ def layer_gradient_sizes(activation, init, weight_scale=1.0, depth=10, width=64,
 @states("07-backprop")
 def backprop_numbers():
     v = tiny_network()
+    from activations import sigmoid
+
+    a = float(sigmoid(0.5 * 2 - 1))      # the one-neuron example: x = 2, w = 0.5, b = -1, t = 1
+    dL_da, da_dz = 2 * (a - 1), a * (1 - a)
     sig = layer_gradient_sizes("sigmoid", "xavier")
     rel = layer_gradient_sizes("relu", "he")
     big = layer_gradient_sizes("relu", "he", weight_scale=3.0)
     return {
+        "one neuron": (f"`dL/dw = {dL_da:g} * {da_dz:g} * 2 = {dL_da * da_dz * 2:g}` and "
+                       f"`dL/db = {dL_da:g} * {da_dz:g} * 1 = {dL_da * da_dz:g}`"),
         "Z1": f"`{row(v['Z1'])}`", "A1": f"`{row(v['A1'])}`", "Z2": f"`{row(v['Z2'])}`",
         "P": f"`{row(v['A2'])}`", "L": f"`{v['L']:.3f}`",
         "dZ2": f"`{row(v['dZ2'])}`", "dW2": f"`{row(v['dW2'])}`", "db2": f"`{row(v['db2'])}`",
@@ -353,6 +359,9 @@ def gradient_check_numbers():
     errors = network_check_errors()
     kink = (max(0, 3e-6 + 1e-5) - max(0, 3e-6 - 1e-5)) / 2e-5
     out = {f"cube row {i}": r for i, r in enumerate(rows)}
+    small, digits_net = parameter_count([4, 5, 3]), parameter_count([64, 64, 10])
+    out["passes"] = (f"({small} parameters) that is {2 * small} passes, nothing. For a `[64, 64, 10]` "
+                     f"digits network ({digits_net:,} parameters) it is {2 * digits_net:,} passes")
     out.update({
         "sin errors": (f"about `{e1(central[0])}` with `h = 1e-3`, `{e1(central[1])}` with "
                        f"`h = 1e-5`, `{e1(central[2])}` with `h = 1e-9` and `{e1(central[3])}`"),
