@@ -32,6 +32,8 @@ def test_figures_exist_and_at_least_five_lessons_carry_one():
         images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", lesson.path.read_text())
         for image in images:
             assert (lesson.path.parent / image).is_file(), f"{lesson.id}: missing {image}"
+            # The figures ship in the wheel; make_figures.py keeps them small (dpi 100).
+            assert (lesson.path.parent / image).stat().st_size < 150_000, f"{lesson.id}: {image} is too big"
         with_figures += bool(images)
     assert with_figures >= 5
 
