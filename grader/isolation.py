@@ -239,3 +239,31 @@ def tier():
     missing += [w for w in (seccomp_why, landlock_why) if w]
     return Tier(namespaces=bwrap is not None, seccomp=not seccomp_why, landlock=not landlock_why,
                 missing=tuple(missing), bwrap=bwrap or "")
+
+
+NOTED = "isolation-noted"  # in a workspace's .learnnn/: the tier the learner was last told about
+
+
+def process_only_note(state_dir=None):
+    """The one-time note for a learner whose checks run without kernel isolation, or '' (kernel tier, or told before).
+
+    With ``state_dir`` (a workspace's .learnnn/), the note is given once per tier and
+    remembered there; without one it is given every time it is asked.
+    """
+    current = tier()
+    if current.kernel:
+        return ""
+    marker = Path(state_dir) / NOTED if state_dir is not None else None
+    if marker is not None:
+        try:
+            if marker.read_text() == current.name:
+                return ""
+        except OSError:
+            pass
+        try:
+            marker.write_text(current.name)
+        except OSError:
+            pass  # a read-only workspace: the note comes again next time, which is harmless
+    return (f"Note: your code runs on the '{current.name}' isolation tier here "
+            f"({'; '.join(current.missing)}). Checks work as usual; the kernel sandbox that "
+            "graders use needs Linux with user namespaces. (Shown once.)")

@@ -31,7 +31,10 @@ def _interrupt(signum, frame):
 @click.option("--budget", type=click.FloatRange(min=1), default=grading.BUDGET, show_default=True,
               help="Stop an exercise's tests after this many times its time limit, all together.")
 @click.option("--no-cache", is_flag=True, help="Grade everything again, ignoring results cached in DIR/.cache.")
-def grade(submissions, out, jobs, budget, no_cache):
+@click.option("--allow-process-only-isolation", "process_only", is_flag=True,
+              help="Grade even where learner code can't be isolated by the kernel (no bubblewrap or user "
+                   "namespaces): submissions can then read and change anything this user can.")
+def grade(submissions, out, jobs, budget, no_cache, process_only):
     """Grade a class: SUBMISSIONS are folders or zips, one per learner (an LMS download),
     a folder of them, or a zip of zips.
 
@@ -41,8 +44,13 @@ def grade(submissions, out, jobs, budget, no_cache):
     cached by content, so a rerun (also after Ctrl-C) grades only what changed.
     Exit 0 when every submission was graded, 1 when learnnn failed on some (status error).
     """
-    from .. import archives, classpool, classreport, gradebook  # only instructors pay for these imports
+    from .. import archives, classpool, classreport, gradebook, isolation  # only instructors pay for these imports
     course = load_course()
+    tier = isolation.tier()
+    if not tier.kernel and not process_only:
+        raise LearnnnError(f"refusing to grade: learner code would run on the '{tier.name}' isolation tier "
+                           f"({'; '.join(tier.missing)}), where {isolation.PROCESS_ONLY_RISK}. Grade on Linux "
+                           "with user namespaces, or pass --allow-process-only-isolation to accept that risk")
     for exercise in course.exercises.values():
         if not exercise.suite.is_file():
             raise LearnnnError(f"the hidden suite for {exercise.name} is missing ({exercise.suite}): "
@@ -86,5 +94,6 @@ def grade(submissions, out, jobs, budget, no_cache):
          f"({sum(r.cached for r in results)} from the cache): "
          f"{', '.join(f'{n} {s}' for s, n in sorted(summary['statuses'].items()))}; "
          f"mean score {summary['mean']:.0f}%.")
+    echo(f"Isolation: {tier}")
     echo(f"Wrote {out / 'grades.csv'}, {out / 'grades.json'}, {out / 'feedback'}/ and {page}")
     raise SystemExit(1 if summary["statuses"]["error"] else 0)

@@ -107,6 +107,10 @@ def check(exercise, workspace_dir, as_json, show_all):
     """Run EXERCISE's hidden tests against your code (exit 0 when all pass)."""
     course, ws, state = open_workspace(workspace_dir)
     chosen = course.exercise(exercise)
+    from .. import isolation
+    note = isolation.process_only_note(ws.state_dir if ws.managed else None)
+    if note:
+        echo(note, err=True)
     result = run_check(course=course, source_dir=ws.root, exercise=chosen.name)
     state.record_check(result)
     progress.save(ws, state)
