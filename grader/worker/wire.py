@@ -179,8 +179,8 @@ def check_shape(body, limits=LIMITS):
     """Refuse a JSON text nested deeper or holding more nodes than ``limits``, before parsing it."""
     bare = np.frombuffer(_STRINGS.sub(b'""', body), dtype=np.uint8)
     opens = (bare == ord("[")) | (bare == ord("{"))
-    steps = opens.astype(np.int64) - ((bare == ord("]")) | (bare == ord("}")))
-    if steps.size and int(np.cumsum(steps).max()) > limits.depth:
+    steps = opens.view(np.int8) - ((bare == ord("]")) | (bare == ord("}"))).view(np.int8)
+    if steps.size and int(np.cumsum(steps, dtype=np.int32).max()) > limits.depth:
         raise WireError(f"the message is nested more than {limits.depth} deep")
     if int(opens.sum()) + int((bare == ord(",")).sum()) > limits.nodes:
         raise WireError(f"the message has more than {limits.nodes} items")
