@@ -107,7 +107,7 @@ class Sandbox:
             lib = isolation.link_lib(self.folder / ".lib")
             env.update(HOME=str(self.folder), MPLCONFIGDIR=str(self.folder), TMPDIR=str(self.folder))
             argv = isolation.worker_command(sys.executable, str(lib), out)
-            outer, cwd, readable = env, self.folder, isolation.readable_outside(str(lib))
+            outer, cwd, readable = env, self.folder, isolation.readable_outside()
         try:
             self.proc = subprocess.Popen(argv, cwd=cwd, env=outer, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=self._startup, pass_fds=[out], start_new_session=True)

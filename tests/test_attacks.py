@@ -134,7 +134,35 @@ def test_kernel_tier_is_in_force_on_linux():
     with Sandbox(SandboxSpec(files={"whoami": probe})) as sandbox:
         uid, pid, cwd, host = sandbox.call("whoami", "who")
         assert sandbox.walls == {"seccomp": "", **({"landlock": ""} if tier.landlock else {})}
+        started = descendants(sandbox.proc.pid)
+        assert len(started) >= 2  # bwrap's init (PID 1 inside) and the worker
     assert (uid, cwd, host) == (65534, isolation.SCRATCH, "learnnn-worker") and pid < 10  # its own PID namespace
+    assert not [p for p in started if alive(p)]  # closing killed the whole namespace
+
+
+def descendants(pid):
+    found, queue = [], [pid]
+    while queue:
+        for task in Path(f"/proc/{queue.pop()}/task").glob("*/children"):
+            kids = [int(k) for k in task.read_text().split()]
+            found += kids
+            queue += kids
+    return found
+
+
+def alive(pid, settle=5.0):
+    import time
+
+    deadline = time.monotonic() + settle
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+        if state == "Z":
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def test_hook_disabled_then_socket_suites_and_sklearn(tmp_path, course_path):
