@@ -86,9 +86,7 @@ class Sandbox:
             return
         self.restarts += 1
         tier = isolation.tier()
-        env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
-        env.update({k: os.environ[k] for k in PASS_THROUGH_ENV if k in os.environ})
+        sources = [np.frombuffer(Path(source).read_bytes(), dtype=np.uint8) for source in self.spec.files.values()]
         # Learner output goes to a file only we can name: the worker gets an append-only descriptor
         # of it, we keep a read-only one with its own offset, and the name is gone before the worker starts.
         fd, path = tempfile.mkstemp(prefix="learnnn-output-")
@@ -97,28 +95,15 @@ class Sandbox:
         os.unlink(path)
         os.close(fd)
         self._startup = tempfile.TemporaryFile(prefix="learnnn-startup-")
-        if tier.namespaces:
-            env.update(HOME=isolation.SCRATCH, MPLCONFIGDIR=isolation.SCRATCH, TMPDIR=isolation.SCRATCH)
-            argv = isolation.bwrap_command(tier.bwrap, env=env, output_fd=out)
-            # bwrap's own environment: TMPDIR names the run's temp folder so processes.reap finds it.
-            outer, cwd, readable = {"TMPDIR": tempfile.gettempdir()}, "/", isolation.readable_inside()
-        else:
-            self.folder = Path(tempfile.mkdtemp(prefix="learnnn-worker-"))
-            lib = isolation.link_lib(self.folder / ".lib")
-            env.update(HOME=str(self.folder), MPLCONFIGDIR=str(self.folder), TMPDIR=str(self.folder))
-            argv = isolation.worker_command(sys.executable, str(lib), out)
-            outer, cwd, readable = env, self.folder, isolation.readable_outside()
+        argv, env, cwd, readable = self._command(tier, out)
         try:
-            self.proc = subprocess.Popen(argv, cwd=cwd, env=outer, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=self._startup, pass_fds=[out], start_new_session=True)
         finally:
             os.close(out)
         os.set_blocking(self.proc.stdin.fileno(), False)
         self._printed_at = 0
         self._buffer = b""
-        blobs = []
-        for module, source in self.spec.files.items():
-            blobs.append(np.frombuffer(Path(source).read_bytes(), dtype=np.uint8))
         config = {"memory_mb": self.spec.memory_mb,
                   "cpu_seconds": int(max(60, 20 * self.spec.time_limit)),
                   "deny_read": [str(p) for p in self.spec.deny_read],
@@ -127,8 +112,23 @@ class Sandbox:
                   "seccomp": tier.seccomp,
                   "landlock": {"read_only": readable} if tier.landlock else None}
         self._ready = False
-        self._pending = wire.pack(config, blobs)  # sent with the first call, under its deadline
+        self._pending = wire.pack(config, sources)  # sent with the first call, under its deadline
         self.walls = {}
+
+    def _command(self, tier, out):
+        """(argv, environment, cwd, paths Landlock may read) for a worker on ``tier``."""
+        env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
+        env.update({k: os.environ[k] for k in PASS_THROUGH_ENV if k in os.environ})
+        if tier.namespaces:
+            env.update(HOME=isolation.SCRATCH, MPLCONFIGDIR=isolation.SCRATCH, TMPDIR=isolation.SCRATCH)
+            argv = isolation.bwrap_command(tier.bwrap, env=env, output_fd=out)
+            # bwrap's own environment: TMPDIR names the run's temp folder, so processes.reap finds it.
+            return argv, {"TMPDIR": tempfile.gettempdir()}, "/", isolation.readable_inside()
+        self.folder = Path(tempfile.mkdtemp(prefix="learnnn-worker-"))
+        lib = isolation.link_lib(self.folder / ".lib")
+        env.update(HOME=str(self.folder), MPLCONFIGDIR=str(self.folder), TMPDIR=str(self.folder))
+        return isolation.worker_command(sys.executable, str(lib), out), env, self.folder, isolation.readable_outside()
 
     def close(self):
         if self.proc is not None:
@@ -273,10 +273,10 @@ class Sandbox:
             raise
         except Exception as exc:  # a garbled, oversized or too deeply nested reply
             raise self._unreadable(name, exc) from None
-        if not isinstance(header, dict) or not ("phase" in header or "ready" in header or
-                                                isinstance(header.get("ok"), bool) and self._well_formed(header)):
-            raise self._unreadable(name, "a malformed reply")
-        return header, blobs
+        if isinstance(header, dict) and ("phase" in header or header.get("ready") is True and not self._ready
+                                         or isinstance(header.get("ok"), bool) and self._well_formed(header)):
+            return header, blobs
+        raise self._unreadable(name, "a malformed reply")
 
     @staticmethod
     def _well_formed(header):

@@ -155,31 +155,36 @@ def test_sizes_are_checked_before_the_body_is_read():
     assert asked == [8, 2, 8]  # the 20 000 bytes were never asked for
 
 
+@pytest.mark.parametrize("reply", [b'{"ok": true, "mutated": 5, "warnings": []}', b'{"ready": true, "walls": {}}',
+                                   b'{"ok": false, "error": "x"}', b'[1, 2]', b'{"ok": 1}'])
+def test_a_malformed_reply_is_a_crash_not_a_traceback(tmp_path, reply):
+    module = tmp_path / "forge.py"
+    module.write_text(FORGE_REPLY.replace("REPLY", repr(reply)))
+    with Sandbox(SandboxSpec(files={"forge": module}, time_limit=5)) as sandbox:
+        with pytest.raises(LearnerCrashed, match="can't read"):
+            sandbox.call("forge", "forge")
+    assert worker_processes() == []
+
+
+FORGE_REPLY = """
+import os, stat, fcntl, struct, time
+def forge():
+    text = REPLY
+    for fd in range(3, 64):
+        try:
+            if stat.S_ISFIFO(os.fstat(fd).st_mode) and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY:
+                os.write(fd, struct.pack("!II", len(text), 0) + text)
+        except OSError:
+            pass
+    time.sleep(30)
+"""
+
+
 @pytest.mark.parametrize("node", [{"__array__": 5}, {"__float__": "1e400"}, {"__fn__": "print"}, {"__x__": 1},
                                   {"__rng__": 3}, {"a": 1, "b": 2}])
 def test_unknown_or_out_of_range_nodes_are_refused(node):
     with pytest.raises(wire.WireError):
         wire.decode(node, [])
-
-
-def test_a_malformed_reply_is_a_crash_not_a_traceback(tmp_path):
-    module = tmp_path / "forge.py"
-    module.write_text(textwrap.dedent("""
-        import os, stat, fcntl, struct, time
-        def forge():
-            text = b'{"ok": true, "mutated": 5, "warnings": []}'
-            for fd in range(3, 64):
-                try:
-                    if stat.S_ISFIFO(os.fstat(fd).st_mode) and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY:
-                        os.write(fd, struct.pack("!II", len(text), 0) + text)
-                except OSError:
-                    pass
-            time.sleep(30)
-    """))
-    with Sandbox(SandboxSpec(files={"forge": module}, time_limit=5)) as sandbox:
-        with pytest.raises(LearnerCrashed, match="can't read"):
-            sandbox.call("forge", "forge")
-    assert worker_processes() == []
 
 
 # ---------------------------------------------------------------- tiers
