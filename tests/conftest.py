@@ -74,7 +74,3 @@ def worker_processes(settle=5.0):
             return found
         time.sleep(0.05)
 
-
-def run_temp_leftovers():
-    """Temp folders of workers and grade runs left in this run's temp folder."""
-    return sorted(p.name for p in Path(RUN_TMP).glob("**/learnnn-*") if p.is_dir())

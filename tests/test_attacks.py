@@ -8,8 +8,6 @@ and returns a wrong value so its failure message carries what it printed. Every
 other function stays correct: the grade must be exactly the relu tests short.
 """
 import json
-import os
-import signal
 import socket
 import subprocess
 import sys

@@ -5,8 +5,6 @@ import os
 import struct
 import subprocess
 import sys
-import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
