@@ -17,7 +17,7 @@ from ..manifest import LearnnnError
 # Which module defines each command: a command's module is imported only when it runs (or for --help),
 # so `learnnn check` doesn't pay for importing the grading, quiz and plotting machinery.
 COMMANDS = {**dict.fromkeys(["init", "list", "next", "lesson", "check", "hint", "reset", "progress"], "learn"),
-            "quiz": "quizzes", "grade": "grade",
+            "quiz": "quizzes", "grade": "grade", "gradescope": "gradescope",
             **dict.fromkeys(["watch", "solution", "submit", "doctor", "plot"], "tools")}
 
 
@@ -121,5 +121,3 @@ def main():
     except Exception:  # click handles its own; this is the last guard
         traceback.print_exc() if os.environ.get("LEARNNN_DEBUG") else error("learnnn failed unexpectedly")
         sys.exit(3)
-
-
