@@ -13,9 +13,7 @@ per submission, and a speed-up of at least 1.9 from --jobs 2 on a quiet machine.
 """
 import argparse
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +24,8 @@ import yaml
 from learnnn import grading, manifest
 
 sys.path.insert(0, str(Path(__file__).parent))
+from bench_check import CGROUP, cpu  # noqa: E402
+from bench_check import run as run_in_cgroup  # noqa: E402
 from inprocess import ENV, floor_folder  # noqa: E402
 
 
@@ -49,15 +49,10 @@ def make_class(folder, names, learners):
             (learner / f"{name}.py").write_text(source + f"# learner {i}\n")
 
 
-def cpu():
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def run(cmd, env=None, ok=(0,)):
     """(wall s, CPU s of the command and everything it started)."""
     started, used = time.perf_counter(), cpu()
-    out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    out = run_in_cgroup(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
     if out.returncode not in ok:
         sys.exit(f"{' '.join(map(str, cmd))} failed ({out.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
     return time.perf_counter() - started, cpu() - used
@@ -103,6 +98,8 @@ def main():
                    for j in outs)
     print(f"{n} learners submitting the reference, exercises: {', '.join(names)}; {os.cpu_count()} cores; "
           f"{'one session per exercise' if args.slow_path else 'one session per submission'}")
+    print("CPU s: " + ("every process, workers included (a cpuacct cgroup)" if CGROUP is not None else
+                       "RUSAGE_CHILDREN: workers under bubblewrap are not counted (run as root for a cgroup)"))
     print(f"load average (1 min) at the start and after each run: {', '.join(f'{x:.2f}' for x in load)}")
     print(f"{'':40}{'wall s':>9}{'CPU s':>9}{'CPU s/sub':>11}{'vs floor':>10}")
     print(f"{'floor: bare pytest, in-process (median)':40}{floor_wall:9.2f}{floor_cpu:9.2f}{floor_cpu:11.2f}{1:10.2f}")
