@@ -189,15 +189,15 @@ def _got_expected(got, expected):
     return f"got {fmt(got)}, expected {fmt(expected)}"
 
 
-def fallback_hint(value, expected, hint, what="float arrays"):
+def fallback_hint(value, expected, hint, what="float arrays", problem="the input type"):
     """The hint for an int or read-only input test: its own when the same call on ``what`` was right,
-    else a pointer to the value tests, since the input type isn't then the problem."""
+    else a pointer to the value tests, since ``problem`` (what the test varies) isn't then the problem."""
     try:
         got, want = np.asarray(value, dtype=float), np.asarray(expected, dtype=float)
         ok = bool(np.allclose(got.reshape(()) if want.ndim == 0 else got, want, rtol=1e-6, atol=1e-9))
     except (TypeError, ValueError):
         ok = False
-    return hint if ok else (f"The same call with {what} is wrong too, so the input type isn't the problem: "
+    return hint if ok else (f"The same call with {what} is wrong too, so {problem} isn't the problem: "
                             "fix the failures of the value tests first.")
 
 
