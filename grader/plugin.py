@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from . import reference as references
+from .feedback import failure_reason, same_reason
 from .manifest import PACKAGE
 from .results import TestOutcome
 from .sandbox import LearnerFailure, Sandbox, SandboxSpec
@@ -70,6 +71,7 @@ class LearnnnPlugin:
         self.metrics = {e.name: {} for e in self.exercises}
         self.artifacts = {e.name: {} for e in self.exercises}  # bulky data for the CLI (e.g. a loss history)
         self.problems = {}  # exercise -> why none of its tests could run
+        self.reasons = {}  # exercise -> {why a test failed: the first test that failed for it}
         self.sandboxes = {}
         first = self.exercises[0] if self.exercises else None
         if first and (self.source_dir / first.filename).is_file():
@@ -148,6 +150,8 @@ class LearnnnPlugin:
             self.outcomes[name].append(TestOutcome(item.name, True, "", points, points))
             return
         message = self._message(call.excinfo, report)
+        message = same_reason(message, failure_reason(call.excinfo and call.excinfo.value, message),
+                              self.reasons.setdefault(name, {}), item.name)
         sandbox = self.sandboxes.get(name)
         printed = sandbox.printed() if sandbox else ""
         if printed.strip():
