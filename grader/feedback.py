@@ -2,8 +2,10 @@
 
 Every helper raises ``AssertionError`` with a message for a learner who is
 stuck: what was expected, what came back, where, and the likely mistake.
+``same_reason`` shortens a failure repeated for one cause to a pointer at its first test.
 """
 import contextlib
+import re
 
 import numpy as np
 
@@ -216,8 +218,9 @@ def expect_no_warnings(info, call, hint=""):
 
 
 def failure_reason(exc, message):
-    """What makes two failed tests fail the same way: the learner's line that raised and the exception's type,
-    or else the whole message. None for a function not written yet, whose every test rightly says so."""
+    """What makes two failed tests fail the same way: the learner's line that raised, with the exception's type
+    and its message up to the numbers in it (shapes differ from test to test), as ``(shown, key)``; or else the
+    whole message. None for a function not written yet, whose every test rightly says so."""
     from .sandbox import LearnerRaised
     seen = set()
     while exc is not None and id(exc) not in seen:
@@ -226,7 +229,7 @@ def failure_reason(exc, message):
             if exc.kind in ("NotImplementedError", "MissingFunction", "Refused"):
                 return None
             if exc.where:
-                return f"{exc.kind} at {exc.where}"
+                return f"{exc.kind} at {exc.where}", re.sub(r"\d+", "#", str(exc))
         exc = exc.__cause__ or exc.__context__
     return message
 
@@ -239,6 +242,6 @@ def same_reason(message, reason, earlier, test):
     if reason not in earlier:
         earlier[reason] = test
         return message
-    if reason == message:
-        return f"fails for the same reason as {earlier[reason]}"
-    return f"fails for the same reason as {earlier[reason]}: {reason}"
+    if isinstance(reason, tuple):
+        return f"fails for the same reason as {earlier[reason]}: {reason[0]}"
+    return f"fails for the same reason as {earlier[reason]}"

@@ -150,8 +150,9 @@ class LearnnnPlugin:
             self.outcomes[name].append(TestOutcome(item.name, True, "", points, points))
             return
         message = self._message(call.excinfo, report)
-        message = same_reason(message, failure_reason(call.excinfo and call.excinfo.value, message),
-                              self.reasons.setdefault(name, {}), item.name)
+        if call.when == "call":  # a setup failure (no module to test) rightly says so in every test
+            message = same_reason(message, failure_reason(call.excinfo and call.excinfo.value, message),
+                                  self.reasons.setdefault(name, {}), item.name)
         sandbox = self.sandboxes.get(name)
         printed = sandbox.printed() if sandbox else ""
         if printed.strip():

@@ -124,18 +124,20 @@ def _mse(w, b, y):
     return float(np.mean((_sigmoid(X @ w + b) - y) ** 2))
 
 
-def _trained_loss(learner, y, seed=3):
-    """"cross-entropy", "squared error" or None: which loss the first step of gradient descent follows.
+def _trained_loss(learner, y, seed=3, epochs=3):
+    """"cross-entropy", "squared error" or None: which loss the steps of gradient descent follow.
 
-    epochs=1 with lr=0 gives the starting (w0, b0); with lr=1 one step later, w0 - g. g must point along
-    the gradient of one of the two mean losses (any positive scale); when the two gradients point the same
-    way (e.g. a start at w = 0, where every p is 0.5), or the start depends on lr, the probe can't tell.
+    ``epochs`` epochs give (w, b); one epoch more gives the step from there, which must point along the gradient
+    at (w, b) of one of the two mean losses (any positive scale). Not at the start: from w = 0 every p is 0.5
+    and the two gradients point the same way. When they still do, or the run isn't one path of full-batch
+    steps (the step fits neither), the probe can't tell.
     """
     try:
-        w0, b0, _ = unpack(learner.train_neuron(X, y, epochs=1, lr=0.0, seed=seed), "train_neuron", 1)
-        w1, b1, _ = unpack(learner.train_neuron(X, y, epochs=1, lr=1.0, seed=seed), "train_neuron", 1)
+        runs = [unpack(learner.train_neuron(X, y, epochs=e, seed=seed), "train_neuron", e)
+                for e in (epochs, epochs + 1)]
     except (AssertionError, LearnerRaised):
         return None
+    (w0, b0, _), (w1, b1, _) = runs
     step = np.append(w0 - w1, b0 - b1)
     p = _sigmoid(X @ w0 + b0)
     dz = {"cross-entropy": (p - y) / len(y), "squared error": 2 * (p - y) * p * (1 - p) / len(y)}
