@@ -188,3 +188,32 @@ def test_a_seeded_suite_gives_the_same_inputs_when_run_twice_in_one_process(cour
     first = {n: t.message for n, t in checked[module].items()}
     assert first == {t.name: t.message for t in again.tests}
     assert any("where x = " in m for m in first.values())
+
+
+def test_a_repeated_failure_points_at_the_first_test_only_for_the_same_cause():
+    from learnnn.feedback import failure_reason, same_reason
+    from learnnn.sandbox import LearnerRaised
+
+    def raised(text, kind="ValueError", where="neuron.py, line 8, in neuron: z = np.dot(w, x) + b"):
+        try:
+            try:
+                raise LearnerRaised(f"calling neuron raised {kind}: {text}", kind=kind, where=where)
+            except LearnerRaised:
+                raise AssertionError("the suite's message with its hint")
+        except AssertionError as exc:
+            return exc
+
+    earlier = {}
+    messages = [same_reason(str(exc), failure_reason(exc, str(exc)), earlier, name) for name, exc in [
+        ("test_a", raised("shapes (3,) and (5,3) not aligned")),
+        ("test_b", raised("shapes (2,) and (3,2) not aligned")),  # other shapes, the same mistake
+        ("test_c", raised("operands could not be broadcast together")),  # the same line, another cause
+        ("test_d", raised("", kind="NotImplementedError")),
+        ("test_e", raised("", kind="NotImplementedError")),  # every test of a stub says so itself
+    ]]
+    assert messages[0] == messages[2] == "the suite's message with its hint"
+    assert messages[1] == ("fails for the same reason as test_a: ValueError at neuron.py, line 8, in neuron: "
+                           "z = np.dot(w, x) + b")
+    assert messages[3] == messages[4] == "the suite's message with its hint"
+    assert same_reason("model failed", failure_reason(None, "model failed"), earlier, "test_f") == "model failed"
+    assert same_reason("model failed", "model failed", earlier, "test_g") == "fails for the same reason as test_f"
