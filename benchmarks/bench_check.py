@@ -19,7 +19,8 @@ from pathlib import Path
 from learnnn import manifest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from inprocess import floor_folder  # noqa: E402
+from inprocess import ENV, floor_folder  # noqa: E402
+
 
 def _cgroup():
     """A cpuacct cgroup of our own (root on cgroup v1), or None. Processes started in it stay in it,
@@ -53,12 +54,10 @@ def run(cmd, **kwargs):
     return subprocess.run(cmd, **kwargs)
 
 
-
-
 def timed(cmd, cwd, runs):
     """(median wall s, min wall s, median CPU s) of ``runs`` runs of ``cmd``, its workers included."""
     # No third-party plugin autoloading in either run: the floor is as low as pytest goes.
-    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    env = {**os.environ, **ENV}  # BLAS on one thread, as in the workers
     times, cpus = [], []
     for _ in range(runs):
         start, used = time.perf_counter(), cpu()
