@@ -88,3 +88,19 @@ def test_the_reference_gets_the_same_result_from_one_worker_or_two(tmp_path):
     out.pop("sklearn")
     results = [timeless(r) for r in out.values()]
     assert results[0]["passed"] and all(r == results[0] for r in results)
+
+
+def test_check_prints_its_result_before_it_draws_the_training_plot(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from learnnn import plots
+    from learnnn.cli import app
+
+    ws = tmp_path / "ws"
+    CliRunner().invoke(app, ["init", str(ws)], catch_exceptions=False)
+    (ws / "and_gate.py").write_bytes((manifest.data_dir("solutions") / "and_gate.py").read_bytes())
+    seen = []
+    monkeypatch.setattr(plots, "save_training_plot", lambda ws, result: seen.append(sys.stdout.buffer.getvalue()))
+    result = CliRunner().invoke(app, ["check", "and_gate", "--workspace", str(ws)], catch_exceptions=False)
+    assert result.exit_code == 0 and len(seen) == 1
+    assert b"and_gate: all" in seen[0]  # the result line was out before drawing began
