@@ -74,3 +74,19 @@ def worker_processes(settle=5.0):
             return found
         time.sleep(0.05)
 
+
+
+def full_messages(tests):
+    """{test name: its message}, a "fails for the same reason as X" pointer replaced by X's full message
+    (the learner reads the full text once, under the first test that failed for that reason)."""
+    import re
+
+    by_name = {t["name"]: t["message"] for t in tests}
+
+    def resolve(message, depth=0):
+        pointer = re.match(r"fails for the same reason as ([^\s:]+)", message)
+        if pointer and pointer[1] in by_name and depth < 5:
+            return resolve(by_name[pointer[1]], depth + 1)
+        return message
+
+    return {name: resolve(message) for name, message in by_name.items()}
