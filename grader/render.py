@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from .outcomes import Outcome
+
 
 def _symbols():
     try:
@@ -54,13 +56,19 @@ def check_result(result, *, show_all=False, limit=8, functions=()):
         lines.append(ok(f"{tick} {result.exercise}: all {len(result.tests)} tests pass ({score})"))
     else:
         lines.append(bad(f"{cross} {result.exercise}: {passed} of {len(result.tests)} tests pass ({score})"))
+    once = _one_setup_cause(result)
+    if once:
+        lines += ["", bad(f"  {cross} all {len(result.tests)} tests fail for one reason")]
+        lines.extend(wrap(f"    {line}") for line in once.splitlines())
+        return "\n".join(lines)
     groups = {}
     for n, test in enumerate(result.failures):
         key = n if show_all else (subject(test.name, functions), test.message)
         groups.setdefault(key, (test.message, []))[1].append(test.name)
     for shown, (message, names) in enumerate(groups.values()):
         if shown == limit and not show_all:
-            lines.append(f"  ... and {len(groups) - limit} more kinds of failure (`--all` shows every one)")
+            more = len(groups) - limit
+            lines.append(f"  ... and {more} more {'kind' if more == 1 else 'kinds'} of failure (--all shows every one)")
             break
         title = pretty_test(names[0]) + (f" (and {len(names) - 1} more like it)" if len(names) > 1 else "")
         lines.append("")
@@ -70,6 +78,20 @@ def check_result(result, *, show_all=False, limit=8, functions=()):
         lines.append("")
         lines.append(wrap("  " + ", ".join(f"{k} {_metric(v)}" for k, v in result.metrics.items())))
     return "\n".join(lines)
+
+
+def _one_setup_cause(result):
+    """The one message to show when every test failed for the same setup cause (no file, an import error,
+    an untouched stub), else None: the learner fixes that once, not once per test."""
+    failures = result.failures
+    if not failures or len(failures) != len(result.tests) or len(failures) < 2:
+        return None
+    if len({t.message for t in failures}) == 1:
+        return failures[0].message
+    if all(t.kind == Outcome.NOT_IMPLEMENTED for t in failures):
+        return ("No function is written yet: each still raises NotImplementedError. Start with the first: "
+                + failures[0].message)
+    return None
 
 
 def subject(test_name, functions=()):

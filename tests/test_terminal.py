@@ -7,7 +7,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from learnnn import manifest, quiz
+from learnnn import lessonview, manifest, quiz
 from learnnn.cli import app
 
 from conftest import write_course
@@ -83,7 +83,9 @@ def test_lesson_goes_through_the_pager_wrapped_to_the_terminal(ws, term):
     t.expect(r"Figure: Activation functions and their derivatives")
     assert t.finish() == 0
     lines = t.text.splitlines()
-    assert [line for line in lines if len(line) > 60] == []
+    source = COURSE.lesson("02-activations").path.read_text()
+    code = {line for block in lessonview.FENCE.finditer(source) for line in block["code"].splitlines()}
+    assert [line for line in lines if len(line) > 60 and line not in code] == [], "prose wraps; code never does"
     assert any(set(line.strip()) <= set("─━") and line.strip() for line in lines), "the table of activations is drawn"
     assert not any(line.strip().startswith("|") for line in lines)
 

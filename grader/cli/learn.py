@@ -1,6 +1,7 @@
 """The learner's everyday commands: init, list, next, lesson, check, hint, reset, progress."""
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -53,7 +54,10 @@ def list_steps(workspace_dir, as_json):
         if step.kind == "lesson":
             echo("")
         mark = render.ok(f"[{tick}]") if done else "[ ]"
-        echo(f"{mark} {step.kind:<8} {step.id:<18} {step.title}")
+        taken = state.quizzes.get(step.id) if step.kind == "quiz" and not done else None
+        last = render.bad(f"  ({taken['score']}/{taken['max']}, pass mark {progress.pass_mark(taken['max'])})") \
+            if taken else ""
+        echo(f"{mark} {step.kind:<8} {step.id:<18} {step.title}{last}")
 
 
 def next_step(course, state):
@@ -92,10 +96,10 @@ def _figure_path(ws, lesson):
     return lambda src: short(workspace.figure(ws, (lesson.path.parent / src).resolve()))
 
 
-def _page(text):
-    """A lesson through the pager when stdout is a terminal; as it is otherwise."""
+def page(text):
+    """A lesson or a solution through the pager when stdout is a terminal; as it is otherwise."""
     if sys.stdout.isatty():
-        os.environ.setdefault("LESS", "-FRX")  # quit at the end of a short text, keep colour, leave it on screen
+        os.environ.setdefault("LESS", "-FRXS")  # S: long code lines scroll sideways, never wrap
         click.echo_via_pager(text, color=colour())
     else:
         echo(text)
@@ -108,15 +112,30 @@ def colour():
 def show_lesson(course, ws, state, lesson, *, figures=False):
     where = _figure_path(ws, lesson)
     text = lesson.path.read_text(encoding="utf-8")
-    _page(lessonview.lesson(text, figure_path=where, color=colour()))
+    page(lessonview.lesson(text, figure_path=where, color=colour()))
     if figures:
-        for src in lessonview.FIGURE.findall(text):
-            path = where(src[1])
-            echo(f"opening {path}")
-            click.launch(path)
+        paths = [where(src) for _, src in lessonview.FIGURE.findall(text)]
+        if not paths:
+            echo("This lesson has no figures.")
+        elif _can_open_images():
+            for path in paths:
+                echo(f"opening {path}")
+                click.launch(path)
+        else:
+            echo(render.wrap("No image viewer can be opened from this terminal (no display), so open these "
+                             "files yourself:"))
+            echo("\n".join(f"  {path}" for path in paths))
     if state is not None:
         state.mark_read(lesson.id)
         progress.save(ws, state)
+
+
+def _can_open_images():
+    """Whether click.launch can show an image: macOS and Windows always can; elsewhere it needs a
+    display and xdg-open, which click.launch calls without checking either."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and bool(shutil.which("xdg-open"))
 
 
 @app.command("next")

@@ -21,7 +21,11 @@ def _ask(question, number, count):
     for letter, choice in zip(quiz.LETTERS, question.choices):
         echo(render.wrap(f"{letter}) {choice}", indent="  ", hang="     "))
     while True:
-        given = click.prompt(f"Your answer ({HOW[question.kind]})", default="", show_default=False)
+        try:
+            given = click.prompt(f"Your answer ({HOW[question.kind]})", default="", show_default=False)
+        except click.Abort as stop:  # Ctrl-C or Ctrl-D: click says "Aborted!"; say what happened to the attempt
+            echo("\nquiz stopped: nothing recorded", err=True)
+            raise SystemExit(130 if isinstance(stop.__context__, KeyboardInterrupt) else 1) from None
         correct, problem = quiz.check(question, given)
         if not problem:
             return given, correct
@@ -56,6 +60,8 @@ def quiz_command(quiz_id, sheet, as_json, workspace_dir):
         for number, question in enumerate(chosen.questions, start=1):
             answers[question.id], correct = _ask(question, number, count)
             verdict = render.ok(f"{tick} right.") if correct else render.bad(f"{cross} not quite.")
+            if not correct and question.kind == "text":
+                verdict += f" An accepted answer: {question.answer}."
             echo(render.wrap(f"{verdict} {question.explanation}"))
         result = quiz.grade(chosen, answers)
     kept = _record(chosen, result, {q.id: answers[q.id] for q in chosen.questions if q.id in answers},

@@ -1,21 +1,19 @@
 """Learner tools: watch, solution, submit, doctor and plot. The logic lives in
 learnnn.watch, .submit, .doctor and .plots; this module only draws and exits."""
 import functools
-import itertools
 import shutil
 import sys
-import textwrap
 from pathlib import Path
 
 import click
 
 from .. import doctor as doctoring
-from .. import plots, progress, render
+from .. import plots, progress, render, sidebyside
 from .. import submit as submitting
 from .. import watch as watching
 from ..manifest import LearnnnError
 from . import app, echo, load_course, open_workspace, workspace_option
-from .learn import pick_exercise
+from .learn import page, pick_exercise
 
 
 def _note(text):
@@ -144,29 +142,13 @@ def _how_to_get_there(chosen, entry):
 
 
 def _beside(left, right, left_title, right_title):
-    """Two sources side by side when the terminal is wide enough, else one after the other."""
-    width = shutil.get_terminal_size((100, 24)).columns
+    """Both sources aligned by function (side by side when they fit), through the pager on a terminal."""
     if left is None:
-        echo(render.bold(right_title))
-        echo(right)
-        return
-    if width < 100:
-        for title, text in ((left_title, left), (right_title, right)):
-            echo(render.bold(title))
-            echo(text.rstrip() + "\n")
-        return
-    column = (width - 3) // 2
-
-    def rows(text):
-        out = []
-        for line in text.expandtabs(4).splitlines():
-            out += textwrap.wrap(line, column, drop_whitespace=False, replace_whitespace=False) or [""]
-        return out
-
-    echo(render.bold(left_title.ljust(column)) + " | " + render.bold(right_title))
-    echo("-" * column + "-+-" + "-" * column)
-    for a, b in itertools.zip_longest(rows(left), rows(right), fillvalue=""):
-        echo(f"{a:<{column}} | {b}".rstrip())
+        lines = [render.bold(right_title), right.rstrip()]
+    else:
+        lines = sidebyside.beside(left, right, titles=(left_title, right_title),
+                                  width=shutil.get_terminal_size((100, 24)).columns)
+    page("\n".join(lines))
 
 
 # ---------------------------------------------------------------- submit
