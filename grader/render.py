@@ -84,13 +84,13 @@ def _one_setup_cause(result):
     """The one message to show when every test failed for the same setup cause (no file, an import error,
     an untouched stub), else None: the learner fixes that once, not once per test."""
     failures = result.failures
-    if not failures or len(failures) != len(result.tests) or len(failures) < 2:
-        return None
-    if len({t.message for t in failures}) == 1:
-        return failures[0].message
+    if len(failures) < 2 or len(failures) != len(result.tests) or any(t.kind == Outcome.FAILED for t in failures):
+        return None  # a wrong value is the learner's logic, test by test, even when every test says the same
+    first = failures[0].message
+    if all(t.message == first or t.message.startswith("fails for the same reason as ") for t in failures):
+        return first
     if all(t.kind == Outcome.NOT_IMPLEMENTED for t in failures):
-        return ("No function is written yet: each still raises NotImplementedError. Start with the first: "
-                + failures[0].message)
+        return "No function is written yet; start with the first. " + failures[0].message
     return None
 
 
@@ -137,7 +137,9 @@ def terminal_width(most=120, default=80):
 def wrap(text, *, indent="", hang=None, width=None):
     """``text`` wrapped to the terminal, each line kept apart; continuation lines are indented by
     ``hang`` (default: the line's own leading spaces plus two). Paths and words are never split.
-    Output into a pipe or a file has no width: it is left as it is, for grep."""
+    Output into a pipe or a file has no width: it is left unwrapped, for grep. Markdown's backticks
+    around code are dropped: a terminal would print them literally."""
+    text = str(text).replace("`", "")
     width = width or terminal_width(default=None)
     if width is None:
         return "\n".join(indent + line for line in str(text).splitlines())

@@ -1,8 +1,11 @@
 """Two versions of a module shown function by function: the learner's ``relu`` always sits beside the
-reference's ``relu``. Code is never re-wrapped (a wrapped line can't be copied back into Python): when
-a line is too long for half the width, the two versions are shown one after the other instead."""
+reference's ``relu``. Code is never re-wrapped (a wrapped line can't be copied back into Python): in two
+columns a line too long for its column is cut and marked; on a narrow terminal the two versions are shown
+one after the other instead."""
 import ast
 import itertools
+
+CUT = " »"  # ends a line cut at its column's edge in the two-column view
 
 
 def chunks(source):
@@ -30,22 +33,31 @@ def pairs(left, right):
     return [(n, a.get(n, ""), b.get(n, "")) for n in names]
 
 
-def beside(left, right, *, titles, width, gap=" | "):
-    """The two sources as lines, aligned by function, in two columns when every line fits half of
-    ``width`` columns, else one after the other, function by function. ``titles``: (left, right)."""
+def beside(left, right, *, titles, width, gap=" | ", least=100):
+    """The two sources as lines aligned by function: in two columns when ``width`` is at least ``least``
+    columns (a line longer than its column is cut, its end marked with CUT, never wrapped onto the next
+    line), else one after the other, function by function and uncut. ``titles``: (left, right)."""
     matched = pairs(left, right)
-    column = (width - len(gap)) // 2
-    longest = max((len(line) for _, a, b in matched for line in (a + "\n" + b).splitlines()), default=0)
-    if longest > column:
+    if width < least:
         out = []
         for name, a, b in matched:
             for title, text in zip(titles, (a, b)):
                 if text.strip():
                     out += [f"# {title}" + (f": {name}" if name else ""), *text.splitlines(), ""]
         return out
+    column = (width - len(gap)) // 2
+
+    def fit(line):
+        return line if len(line) <= column else line[:column - len(CUT)] + CUT
+
     out = [titles[0].ljust(column) + gap + titles[1], "-" * column + "-+-" + "-" * column]
     for _, a, b in matched:
         rows = itertools.zip_longest(a.splitlines(), b.splitlines(), fillvalue="")
-        out += [f"{x:<{column}}{gap}{y}".rstrip() for x, y in rows]
+        out += [f"{fit(x):<{column}}{gap}{fit(y)}".rstrip() for x, y in rows]
         out.append(f"{'':<{column}}{gap}".rstrip())
     return out
+
+
+def cut(lines):
+    """Whether ``beside`` cut any line."""
+    return any(CUT in line for line in lines)

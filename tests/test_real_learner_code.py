@@ -31,7 +31,7 @@ FAILS = [
     ("activations__relu_sop_in_place", "test_accepts_read_only_input[relu]", ["read-only"], []),
     ("activations__relu_sop_in_place", "test_leaves_input_unchanged[relu]", ["sop in place"], []),
     ("activations__int_relu_longdouble_leaky", "test_accepts_int_lists[relu]",
-     ["int64", "np.asarray(z, dtype=float)"], []),
+     ["int64", "float64: convert the input with np.asarray(z, dtype=float)"], []),
     ("activations__int_relu_longdouble_leaky", "test_leaky_relu_values", ["another precision", "float64"], []),
     ("neuron__w_at_x", "test_batch_values",
      ["not aligned", "Likely mistake: w first", "Put the batch first, X @ w",

@@ -75,8 +75,8 @@ def current_exercise(course, ws, state, *, command):
     """The exercise a command without a name acts on: the one `learnnn watch` would pick."""
     name = watching.first_unpassed(course, state, ws)
     if name is None:
-        raise LearnnnError(f"every exercise passes. Name one (`learnnn {command} NAME`)"
-                           + (", or re-verify them all with `learnnn check --all`" if command == "check" else ""))
+        raise LearnnnError(f"every exercise passes. Name one (learnnn {command} NAME)"
+                           + (", or re-verify them all with learnnn check --all" if command == "check" else ""))
     return course.exercise(name)
 
 
@@ -161,7 +161,7 @@ def next_command(workspace_dir):
         exercise = course.exercise(step.id)
         echo(f"Next: exercise {render.bold(exercise.name)} -- {exercise.title}.\n")
         echo(f"  1. Edit {ws.module(exercise)}")
-        echo(f"  2. Run:  learnnn check {exercise.name}   (or `learnnn watch`: it checks on every save)")
+        echo(f"  2. Run:  learnnn check {exercise.name}   (or learnnn watch: it checks on every save)")
         echo(f"  Stuck? learnnn hint {exercise.name}   Lesson: learnnn lesson {exercise.lesson}")
 
 
@@ -198,7 +198,7 @@ def check(exercise, workspace_dir, as_json, everything):
         chosen = changed_exercises(course, ws)
         if not chosen:
             raise LearnnnError("you have not changed any exercise file yet: nothing to re-check. "
-                               "Start with `learnnn next`")
+                               "Start with learnnn next")
     else:
         chosen = [current_exercise(course, ws, state, command="check").name]
     if len(chosen) > 1 and not as_json:
@@ -230,7 +230,7 @@ def check(exercise, workspace_dir, as_json, everything):
     failing = [r.exercise for r in results if not r.passed]
     if regressed:
         echo(render.wrap(render.bad(f"{', '.join(regressed)} passed before and fail now") +
-                         ": its tick is gone from `learnnn progress` until it passes again."))
+                         ": its tick is gone from learnnn progress until it passes again."))
     if len(results) > 1:
         echo(render.bold(f"{len(results) - len(failing)} of {len(results)} pass.") +
              (f" Fix {failing[0]} first: learnnn check {failing[0]}" if failing else " Next: learnnn next"))
@@ -238,8 +238,8 @@ def check(exercise, workspace_dir, as_json, everything):
         following = next_step(course, state)
         echo("\nNext: learnnn next" if following else "\nThat was the last exercise!")
     else:
-        echo(render.wrap(f"\nFix the first failure, then run `learnnn check {failing[0]}` again. "
-                         f"Stuck? `learnnn hint {failing[0]}`"))
+        echo(render.wrap(f"\nFix the first failure, then run learnnn check {failing[0]} again. "
+                         f"Stuck? learnnn hint {failing[0]}"))
     raise SystemExit(1 if failing else 0)
 
 
@@ -255,10 +255,10 @@ def hint(exercise, workspace_dir):
     echo(render.bold(f"Hint {shown + 1} of {len(chosen.hints)} for {chosen.name}:"))
     echo(render.wrap(chosen.hints[shown], indent="  ", hang="  "))
     if shown + 1 < len(chosen.hints):
-        echo(render.wrap(f"\nStill stuck? `learnnn hint {chosen.name}` again for the next one."))
+        echo(render.wrap(f"\nStill stuck? learnnn hint {chosen.name} again for the next one."))
     else:
-        echo(render.wrap(f"\nThat was the last hint. Re-read `learnnn lesson {chosen.lesson}`, or see the reference "
-                         f"with `learnnn solution {chosen.name} --give-up`."))
+        echo(render.wrap(f"\nThat was the last hint. Re-read learnnn lesson {chosen.lesson}, or see the reference "
+                         f"with learnnn solution {chosen.name} --give-up."))
     entry["hints"] = shown + 1
     progress.save(ws, state)
 
@@ -305,4 +305,4 @@ def progress_command(workspace_dir):
         echo(f" {mark} {lesson.id:<18} {'read' if read else 'unread':<7} {quiz_text}{ex_text}")
     step = next_step(course, state)
     if step:
-        echo(f"\nNext: `learnnn next` ({step.kind} {step.id})")
+        echo(f"\nNext: learnnn next ({step.kind} {step.id})")
