@@ -142,3 +142,15 @@ def test_solution_is_aligned_by_function_and_paged(ws, term):
     for name in ("softmax", "relu", "sigmoid"):
         row = next(row for row in rows if f"def {name}(" in row)
         assert row.count(f"def {name}(") == 2, f"{name} sits beside {name}: {row}"
+
+
+def test_quiz_lines_wrap_at_word_boundaries(ws, term):
+    t = term("quiz", "01-intro", "--workspace", str(ws), COLUMNS="40")
+    t.expect(r"Your answer")
+    t.send("\n")
+    t.expect(r"Try again\.")
+    t.send("\x04")
+    t.finish()
+    lines = [line for line in t.text.splitlines() if not line.startswith("Your answer")]
+    assert [line for line in lines if len(line) > 40] == []
+    assert "no answer given. Try again." in " ".join(line.strip() for line in lines)
