@@ -92,8 +92,8 @@ def hinted(hint):
     try:
         yield
     except LearnerRaised as exc:
-        if exc.kind in ("NotImplementedError", "MissingFunction", "Refused") or not hint:
-            raise
+        if exc.kind in ("NotImplementedError", "MissingFunction", "Refused") or exc.phase == "import" or not hint:
+            raise  # a function's hint can't explain a module that did not import
         fail(f"{exc}. {hint}")
 
 

@@ -122,7 +122,8 @@ def test_figures_option_opens_each_figure(tmp_path, monkeypatch):
     runner.invoke(app, ["init", str(tmp_path / "ws")])
     monkeypatch.chdir(tmp_path / "ws")
     result = runner.invoke(app, ["lesson", "9", "--figures"])
-    assert result.exit_code == 0 and opened == ["figures/loss_curve.png", "figures/learning_rates.png"]
+    stated = re.findall(r"\]\((figures/[^)]+\.png)\)", (manifest.data_dir("lessons") / "09-training.md").read_text())
+    assert result.exit_code == 0 and opened == stated and "figures/loss_curve.png" in opened
 
 
 def test_figures_option_without_a_display_prints_the_paths_instead(tmp_path, monkeypatch):
@@ -135,5 +136,6 @@ def test_figures_option_without_a_display_prints_the_paths_instead(tmp_path, mon
     monkeypatch.chdir(tmp_path / "ws")
     result = runner.invoke(app, ["lesson", "9", "--figures"], env={"COLUMNS": "200"})
     assert result.exit_code == 0 and opened == []
-    assert "no display), so open these files yourself:\n  figures/loss_curve.png\n  figures/learning_rates.png" in result.output
+    listed = "\n".join(f"  {path}" for path in ("figures/loss_curve.png", "figures/learning_rates.png"))
+    assert f"no display), so open these files yourself:\n{listed}" in result.output
     assert "opening" not in result.output
