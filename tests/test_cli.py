@@ -190,3 +190,27 @@ def test_python_dash_m_works(ws):
     out = subprocess.run([sys.executable, "-m", "learnnn", "list", "--json", "--workspace", str(ws)],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and json.loads(out.stdout)
+
+
+def test_next_at_a_checkout_root_names_the_one_workspace_below(runner, tmp_path, monkeypatch):
+    assert run(runner, "init", tmp_path / "my-course").exit_code == 0
+    (tmp_path / "docs").mkdir()
+    monkeypatch.chdir(tmp_path)
+    result = run(runner, "next", env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert "your workspace is my-course/: cd my-course" in result.output and "learnnn init" not in result.output
+    assert run(runner, "init", tmp_path / "other").exit_code == 0
+    both = run(runner, "next", env={"COLUMNS": "200"})
+    assert both.exit_code == 2 and "my-course/, other/" in both.output and "learnnn init" not in both.output
+
+
+def test_list_shows_the_last_score_of_a_failed_quiz(runner, ws):
+    from learnnn import progress, workspace
+    found = workspace.find(manifest.load(), ws)
+    state = progress.load(found)
+    state.record_quiz("01-intro", 7, 10)
+    progress.save(found, state)
+    shown = run(runner, "list", "--workspace", ws).output.splitlines()
+    line = next(line for line in shown if "quiz" in line and "01-intro" in line)
+    assert line.startswith("[ ]") and line.endswith("(7/10, pass mark 8)")
+    assert not any("pass mark" in other for other in shown if other != line)

@@ -71,7 +71,7 @@ def test_progress_on_a_fresh_workspace(ws, run):
     lines = {line.split()[0]: line for line in result.output.splitlines()[1:] if line.strip()[:2].isdigit()}
     assert "unread" in lines["01-intro"] and "quiz not taken" in lines["01-intro"] and "exercises" not in lines["01-intro"]
     assert "exercises 0/1" in lines["02-activations"]
-    assert "Next: `learnnn next` (lesson 01-intro)" in result.output
+    assert "Next: learnnn next (lesson 01-intro)" in result.output
 
 
 def test_progress_counts_lessons_quizzes_and_exercises(ws, run, tmp_path):
@@ -90,7 +90,7 @@ def test_progress_counts_lessons_quizzes_and_exercises(ws, run, tmp_path):
     assert intro.split()[0] in ("✓", "+")  # the whole lesson is done
     activations = next(line for line in result.output.splitlines() if "02-activations" in line)
     assert "unread" in activations and "exercises 1/1" in activations
-    assert "Next: `learnnn next` (lesson 02-activations)" in result.output
+    assert "Next: learnnn next (lesson 02-activations)" in result.output
 
 
 # ---------------------------------------------------------------- corrupt progress

@@ -26,7 +26,7 @@ def echo(text="", err=False):
 
 
 def error(text):
-    echo(click.style(f"error: {text}", fg="red"), err=True)
+    echo(click.style(f"error: {text}".replace("`", ""), fg="red"), err=True)  # Markdown's code marks
 
 
 class Group(click.Group):

@@ -1,6 +1,7 @@
 """The learner's everyday commands: init, list, next, lesson, check, hint, reset, progress."""
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -48,7 +49,10 @@ def list_steps(workspace_dir, as_json):
         if step.kind == "lesson":
             echo("")
         mark = render.ok(f"[{tick}]") if done else "[ ]"
-        echo(f"{mark} {step.kind:<8} {step.id:<18} {step.title}")
+        taken = state.quizzes.get(step.id) if step.kind == "quiz" and not done else None
+        last = render.bad(f"  ({taken['score']}/{taken['max']}, pass mark {progress.pass_mark(taken['max'])})") \
+            if taken else ""
+        echo(f"{mark} {step.kind:<8} {step.id:<18} {step.title}{last}")
 
 
 def next_step(course, state):
@@ -68,8 +72,8 @@ def current_exercise(course, ws, state, *, command):
 
     name = watching.first_unpassed(course, state, ws)
     if name is None:
-        raise LearnnnError(f"every exercise passes. Name one (`learnnn {command} NAME`)"
-                           + (", or re-verify them all with `learnnn check --all`" if command == "check" else ""))
+        raise LearnnnError(f"every exercise passes. Name one (learnnn {command} NAME)"
+                           + (", or re-verify them all with learnnn check --all" if command == "check" else ""))
     return course.exercise(name)
 
 
@@ -89,10 +93,10 @@ def _figure_path(ws, lesson):
     return lambda src: short(workspace.figure(ws, (lesson.path.parent / src).resolve()))
 
 
-def _page(text):
-    """A lesson through the pager when stdout is a terminal; as it is otherwise."""
+def page(text):
+    """A lesson or a solution through the pager when stdout is a terminal; as it is otherwise."""
     if sys.stdout.isatty():
-        os.environ.setdefault("LESS", "-FRX")  # quit at the end of a short text, keep colour, leave it on screen
+        os.environ.setdefault("LESS", "-FRXS")  # S: long code lines scroll sideways, never wrap
         click.echo_via_pager(text, color=colour())
     else:
         echo(text)
@@ -107,15 +111,30 @@ def show_lesson(course, ws, state, lesson, *, figures=False):
 
     where = _figure_path(ws, lesson)
     text = lesson.path.read_text(encoding="utf-8")
-    _page(lessonview.lesson(text, figure_path=where, color=colour()))
+    page(lessonview.lesson(text, figure_path=where, color=colour()))
     if figures:
-        for src in lessonview.FIGURE.findall(text):
-            path = where(src[1])
-            echo(f"opening {path}")
-            click.launch(path)
+        paths = [where(src) for _, src in lessonview.FIGURE.findall(text)]
+        if not paths:
+            echo("This lesson has no figures.")
+        elif _can_open_images():
+            for path in paths:
+                echo(f"opening {path}")
+                click.launch(path)
+        else:
+            echo(render.wrap("No image viewer can be opened from this terminal (no display), so open these "
+                             "files yourself:"))
+            echo("\n".join(f"  {path}" for path in paths))
     if state is not None:
         state.mark_read(lesson.id)
         progress.save(ws, state)
+
+
+def _can_open_images():
+    """Whether click.launch can show an image: macOS and Windows always can; elsewhere it needs a
+    display and xdg-open, which click.launch calls without checking either."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and bool(shutil.which("xdg-open"))
 
 
 @app.command("next")
@@ -143,7 +162,7 @@ def next_command(workspace_dir):
         exercise = course.exercise(step.id)
         echo(f"Next: exercise {render.bold(exercise.name)} -- {exercise.title}.\n")
         echo(f"  1. Edit {ws.module(exercise)}")
-        echo(f"  2. Run:  learnnn check {exercise.name}   (or `learnnn watch`: it checks on every save)")
+        echo(f"  2. Run:  learnnn check {exercise.name}   (or learnnn watch: it checks on every save)")
         echo(f"  Stuck? learnnn hint {exercise.name}   Lesson: learnnn lesson {exercise.lesson}")
 
 
@@ -184,7 +203,7 @@ def check(exercise, workspace_dir, as_json, everything):
         chosen = changed_exercises(course, ws)
         if not chosen:
             raise LearnnnError("you have not changed any exercise file yet: nothing to re-check. "
-                               "Start with `learnnn next`")
+                               "Start with learnnn next")
     else:
         chosen = [current_exercise(course, ws, state, command="check").name]
     if len(chosen) > 1 and not as_json:
@@ -216,7 +235,7 @@ def check(exercise, workspace_dir, as_json, everything):
     failing = [r.exercise for r in results if not r.passed]
     if regressed:
         echo(render.wrap(render.bad(f"{', '.join(regressed)} passed before and fail now") +
-                         ": its tick is gone from `learnnn progress` until it passes again."))
+                         ": its tick is gone from learnnn progress until it passes again."))
     if len(results) > 1:
         echo(render.bold(f"{len(results) - len(failing)} of {len(results)} pass.") +
              (f" Fix {failing[0]} first: learnnn check {failing[0]}" if failing else " Next: learnnn next"))
@@ -224,8 +243,8 @@ def check(exercise, workspace_dir, as_json, everything):
         following = next_step(course, state)
         echo("\nNext: learnnn next" if following else "\nThat was the last exercise!")
     else:
-        echo(render.wrap(f"\nFix the first failure, then run `learnnn check {failing[0]}` again. "
-                         f"Stuck? `learnnn hint {failing[0]}`"))
+        echo(render.wrap(f"\nFix the first failure, then run learnnn check {failing[0]} again. "
+                         f"Stuck? learnnn hint {failing[0]}"))
     raise SystemExit(1 if failing else 0)
 
 
@@ -251,10 +270,10 @@ def hint(exercise, workspace_dir):
     echo(render.bold(f"Hint {shown + 1} of {len(chosen.hints)} for {chosen.name}:"))
     echo(render.wrap(chosen.hints[shown], indent="  ", hang="  "))
     if shown + 1 < len(chosen.hints):
-        echo(render.wrap(f"\nStill stuck? `learnnn hint {chosen.name}` again for the next one."))
+        echo(render.wrap(f"\nStill stuck? learnnn hint {chosen.name} again for the next one."))
     else:
-        echo(render.wrap(f"\nThat was the last hint. Re-read `learnnn lesson {chosen.lesson}`, or see the reference "
-                         f"with `learnnn solution {chosen.name} --give-up`."))
+        echo(render.wrap(f"\nThat was the last hint. Re-read learnnn lesson {chosen.lesson}, or see the reference "
+                         f"with learnnn solution {chosen.name} --give-up."))
     entry["hints"] = shown + 1
     progress.save(ws, state)
 
@@ -301,4 +320,4 @@ def progress_command(workspace_dir):
         echo(f" {mark} {lesson.id:<18} {'read' if read else 'unread':<7} {quiz_text}{ex_text}")
     step = next_step(course, state)
     if step:
-        echo(f"\nNext: `learnnn next` ({step.kind} {step.id})")
+        echo(f"\nNext: learnnn next ({step.kind} {step.id})")
