@@ -1,12 +1,13 @@
 """Shared fixtures for learnnn's own tests."""
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from learnnn import manifest
+from learnnn import manifest, sandbox
 
 os.environ.setdefault("NO_COLOR", "1")
 
@@ -44,14 +45,45 @@ def solution_copy(tmp_path):
 
 
 def worker_processes():
-    """PIDs of live learnnn workers (their command line names worker.py)."""
+    """PIDs of live workers of this copy of learnnn: their command line names its worker script.
+    (Matching on "learnnn" found none from a source checkout, where the script is grader/worker.py.)"""
+    script = os.fsencode(sandbox.WORKER)
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                cmdline = (entry / "cmdline").read_bytes()
+                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+                zombie = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
             except OSError:
                 continue
-            if b"learnnn" in cmdline and b"worker.py" in cmdline:
+            if script in cmdline and not zombie:
                 found.append(int(entry.name))
     return found
+
+
+def descendants(pid):
+    """PIDs of the live processes below ``pid`` (children, their children, ...), read from /proc."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                parents[int(entry.name)] = int(fields[1])
+    found, frontier = [], {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier}
+        found += sorted(frontier)
+    return found
+
+
+def wait_for_worker_below(pid, timeout=60):
+    """Block until a learnnn worker runs below process ``pid``: that process is inside learner code now."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if set(descendants(pid)) & set(worker_processes()):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no worker started below process {pid} within {timeout} s")

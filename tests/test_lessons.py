@@ -52,11 +52,14 @@ def test_no_run_of_eight_words_from_the_sources():
     assert not copied, copied[:10]
 
 
-def test_lesson_renders_in_the_terminal_without_markup(tmp_path, monkeypatch):
+@pytest.mark.parametrize("no_color", ["1", None], ids=["NO_COLOR", "not-a-terminal"])
+def test_lesson_renders_in_the_terminal_without_markup(tmp_path, monkeypatch, no_color):
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(app, ["lesson", "02-activations"], env={"NO_COLOR": "1", "COLUMNS": "60"})
+    # color=True: CliRunner would otherwise strip ANSI codes itself and this test could not fail.
+    result = CliRunner().invoke(app, ["lesson", "02-activations"], env={"NO_COLOR": no_color, "COLUMNS": "60"},
+                                color=True)
     assert result.exit_code == 0
-    assert "```" not in result.output and "\x1b[" not in result.output
+    assert "```" not in result.output and "\x1b[" not in result.output  # test_terminal: a terminal gets colour
     assert "Figure: Activation functions and their derivatives, in" in result.output
     assert max(map(len, result.output.splitlines())) <= 60
 

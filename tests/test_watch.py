@@ -256,6 +256,21 @@ def test_file_watcher_sees_content_changes_that_keep_size_and_time(tmp_path):
         assert watcher.changed()
 
 
+def test_file_watcher_wakes_on_a_watchdog_event(tmp_path):
+    """The watchdog path: a save writes to the watcher's pipe, so watch wakes without waiting out a poll."""
+    pytest.importorskip("watchdog")  # in the [test] extra; optional for learners
+    file = tmp_path / "m.py"
+    file.write_text("x = 1\n")
+    with watch.FileWatcher(events=True) as watcher:
+        assert watcher.mode == "file events" and watcher.fd is not None
+        watcher.watch([file])
+        file.write_text("x = 2\n")
+        assert select.select([watcher.fd], [], [], TIMEOUT)[0] == [watcher.fd], "no event within the time-out"
+        assert watcher.changed()
+        assert not watcher.changed()
+    assert watcher.mode == "polling" and watcher.fd is None
+
+
 def test_following_exercise_skips_passed_ones_and_wraps(course_file):
     from learnnn import manifest
     course = manifest.load(course_file)
