@@ -11,7 +11,8 @@ from pathlib import Path
 import click
 
 
-def _symbols():
+def symbols():
+    """(tick, cross, full bar, empty bar): Unicode where the output can encode it, ASCII otherwise."""
     try:
         "✓✗█░".encode(sys.stdout.encoding or "ascii")
         return "✓", "✗", "█", "░"
@@ -42,7 +43,7 @@ def check_result(result, *, show_all=False, limit=8, functions=()):
     ("and 5 more like it"), so a stub reads as one message per function; failures of different
     functions never share a heading. ``show_all`` shows every failure on its own.
     ``functions``: the exercise's function names (see ``stub_functions``), to tell tests apart."""
-    tick, cross, _, _ = _symbols()
+    tick, cross, _, _ = symbols()
     lines = []
     passed = sum(t.passed for t in result.tests)
     score = f"score {result.score:g}/{result.max_score:g}"
@@ -99,7 +100,7 @@ def _metric(value):
 
 
 def bar(done, total, width=30):
-    _, _, full, empty = _symbols()
+    _, _, full, empty = symbols()
     filled = round(width * done / total) if total else width
     return f"{full * filled}{empty * (width - filled)} {done}/{total}"
 

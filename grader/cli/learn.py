@@ -48,7 +48,7 @@ def list_steps(workspace_dir, as_json):
     if as_json:
         echo(json.dumps([{"id": s.id, "kind": s.kind, "title": s.title, "done": d} for s, d in steps], indent=2))
         return
-    tick = render._symbols()[0]
+    tick = render.symbols()[0]
     for step, done in steps:
         if step.kind == "lesson":
             echo("")
@@ -268,7 +268,7 @@ def progress_command(workspace_dir):
     steps = _status(course, state)
     done = sum(d for _, d in steps)
     echo(render.bold("Progress ") + render.bar(done, len(steps)))
-    tick = render._symbols()[0]
+    tick = render.symbols()[0]
     for lesson in course.lessons:
         read = lesson.id in state.lessons_read
         quiz = state.quizzes.get(lesson.id)
