@@ -4,7 +4,7 @@ import html
 import io
 import statistics
 
-from .gradebook import atomic_write
+from .atomic import atomic_write
 
 GRADED = ("graded", "incomplete", "stopped")  # rows whose code was actually run
 TOP = 15

@@ -9,6 +9,8 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 
+from .atomic import atomic_write
+
 QUIZ_PASS = 0.8  # a quiz counts as done at 80% right
 VERSION = 1
 
@@ -132,10 +134,7 @@ def set_aside(file):
 def save(workspace, progress):
     if not workspace.managed:
         return
-    workspace.state_dir.mkdir(exist_ok=True)
     data = asdict(progress)
     data.pop("problem")
     data["version"] = VERSION
-    tmp = path(workspace).with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path(workspace))  # atomic: a crash never leaves half a file
+    atomic_write(path(workspace), json.dumps(data, indent=2, sort_keys=True))  # a crash never leaves half a file
