@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from . import isolation, outcomes
+from .manifest import DEFAULTS
 from .outcomes import LearnerCrashed, LearnerFailure, LearnerRaised, LearnerTimeout  # noqa: F401 (re-exported)
 from .worker import wire
 
@@ -33,8 +34,8 @@ MARKER = isolation.PACKAGE_NAME  # in every worker's command line (bwrap's inclu
 @dataclass
 class SandboxSpec:
     files: dict  # module name -> path of the source to copy in
-    time_limit: float = 10.0
-    memory_mb: int = 1024
+    time_limit: float = DEFAULTS["time_limit"]
+    memory_mb: int = DEFAULTS["memory_mb"]
     deny_read: list = field(default_factory=list)
     refused_imports: list = field(default_factory=list)
 

@@ -156,7 +156,9 @@ def test_hand_edited_quiz_entries_never_break_progress(ws, run, content):
     (ws / ".learnnn" / "progress.json").write_text(content)
     result = run("progress", "-w", ws)
     assert result.exit_code == 0, result.output
-    assert "could not be read in full (quiz 01-intro)" in result.output and "Traceback" not in result.output
+    assert "could not be read in full (quiz 01-intro (line 1: " in result.output and "Traceback" not in result.output
+    assert ("best should be a number, not 'x'" if '"x"' in content else "max should be a number, not '5'") \
+        in result.output
     intro = next(line for line in result.output.splitlines() if line.split()[:1] == ["01-intro"])
     assert "quiz not taken" in intro  # the unreadable score is dropped, never shown or counted
     assert [p.read_text() for p in (ws / ".learnnn").glob("progress.corrupt-*.json")] == [content]
