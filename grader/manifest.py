@@ -3,6 +3,8 @@
 One YAML file drives everything; the paths of stubs, solutions, suites,
 lessons and quizzes derive from names (see course.yaml).
 """
+import ast
+import functools
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -29,6 +31,16 @@ def data_dir(name):
     """A course folder (exercises, solutions, lessons): packaged in the wheel, or beside grader/ in a checkout."""
     packaged = PACKAGE / "_course" / name
     return packaged if packaged.is_dir() else PACKAGE.parent / name
+
+
+@functools.lru_cache(maxsize=None)
+def stub_functions(path):
+    """The names of the functions a starting stub defines (read with ast; nothing is run)."""
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return ()
+    return tuple(node.name for node in tree.body if isinstance(node, ast.FunctionDef))
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,9 @@
 """Turning results into text for a terminal, wrapped to its width. Colour is added with click.style
 and stripped by the CLI when NO_COLOR is set or the output is not a terminal (lessons: learnnn.lessonview)."""
-import ast
-import functools
 import os
 import shutil
 import sys
 import textwrap
-from pathlib import Path
 
 import click
 
@@ -42,7 +39,7 @@ def check_result(result, *, show_all=False, limit=8, functions=()):
     """A check's verdict and failures. Failures of one function with the same message are shown once
     ("and 5 more like it"), so a stub reads as one message per function; failures of different
     functions never share a heading. ``show_all`` shows every failure on its own.
-    ``functions``: the exercise's function names (see ``stub_functions``), to tell tests apart."""
+    ``functions``: the exercise's function names (see ``manifest.stub_functions``), to tell tests apart."""
     tick, cross, _, _ = symbols()
     lines = []
     passed = sum(t.passed for t in result.tests)
@@ -83,16 +80,6 @@ def subject(test_name, functions=()):
         if named:
             return max(named, key=len)
     return base.split("_")[0]
-
-
-@functools.lru_cache(maxsize=None)
-def stub_functions(path):
-    """The names of the functions a starting stub defines (read with ast; nothing is run)."""
-    try:
-        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return ()
-    return tuple(node.name for node in tree.body if isinstance(node, ast.FunctionDef))
 
 
 def _metric(value):

@@ -38,6 +38,7 @@ class SandboxSpec:
     memory_mb: int = DEFAULTS["memory_mb"]
     deny_read: list = field(default_factory=list)
     refused_imports: list = field(default_factory=list)
+    named: dict = field(default_factory=dict)  # function name -> module: what a Named argument may stand for
 
 
 @dataclass
@@ -93,6 +94,7 @@ class Sandbox:
                   "cpu_seconds": int(max(60, 20 * self.spec.time_limit)),
                   "deny_read": [str(p) for p in self.spec.deny_read],
                   "refused_imports": list(self.spec.refused_imports),
+                  "named": dict(self.spec.named),
                   "files": {module: i for i, module in enumerate(self.spec.files)},
                   "seccomp": tier.seccomp,
                   "landlock": {"read_only": readable} if tier.landlock else None}

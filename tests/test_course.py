@@ -87,3 +87,14 @@ def test_stub_failures_say_what_to_do(graded):
     for result in graded["stub"].values():
         for test in result.tests:
             assert test.message and "Traceback" not in test.message, (result.exercise, test.name)
+
+
+def test_course_content_comes_from_the_course_not_the_engine(course, tmp_path):
+    """What a Named argument may stand for is read from the stubs; what a model builds on from the solutions."""
+    from learnnn import modelgrading
+    from learnnn.plugin import sandbox_spec
+
+    named = sandbox_spec(course.exercise("layers"), tmp_path).named
+    assert named["relu"] == named["softmax"] == "activations" and named["dense_forward"] == "layers"
+    assert set(manifest.stub_functions(course.exercise("activations").stub)) <= set(named)
+    assert modelgrading.stack("iris") == ("activations", "layers", "losses", "backprop", "training")

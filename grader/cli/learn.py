@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .. import lessonview, progress, render, workspace
+from .. import lessonview, manifest, progress, render, workspace
 from .. import watch as watching
 from ..check import run_checks
 from ..doctor import changed_exercises
@@ -202,7 +202,7 @@ def check(exercise, workspace_dir, as_json, everything):
         raise SystemExit(0 if all(r.passed for r in results) else 1)
     for result in results:
         echo(render.check_result(result, show_all=everything,
-                                       functions=render.stub_functions(course.exercise(result.exercise).stub)))
+                                       functions=manifest.stub_functions(course.exercise(result.exercise).stub)))
         plot = save_training_plot(ws, result) if ws.managed else None  # never write into a plain submission folder
         if plot:
             echo(f"\nYour loss and accuracy curves: {short(plot)}")

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from .. import doctor as doctoring
-from .. import plots, progress, render
+from .. import manifest, plots, progress, render
 from .. import submit as submitting
 from .. import watch as watching
 from ..manifest import LearnnnError
@@ -81,7 +81,7 @@ def _draw(screen, mode):
     echo("")
     if screen.result is not None:
         echo(render.check_result(screen.result, limit=4,
-                                 functions=render.stub_functions(screen.stub)))  # the keys stay on screen
+                                 functions=manifest.stub_functions(screen.stub)))  # the keys stay on screen
     if screen.plot:
         echo(f"\n  Your training curves: {screen.plot}")
     echo("\nProgress " + render.bar(screen.done, screen.total))
