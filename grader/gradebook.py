@@ -12,7 +12,7 @@ from pathlib import Path
 from . import __version__, quiz as quizzes
 from .atomic import atomic_write
 from .grading import STATUSES, quiz_lessons
-from .results import SubmissionResult
+from .results import VERSION, SubmissionResult
 from .review import ROW_STATUSES
 from .manifest import PACKAGE, data_dir
 
@@ -93,7 +93,7 @@ def grades_json(results, reviews):
             grade["status"] = review.exercises[name]
         row["attention"] = review.attention
         rows.append(row)
-    return json.dumps({"submissions": rows}, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps({"version": VERSION, "submissions": rows}, indent=2, ensure_ascii=False) + "\n"
 
 
 def _code(name):

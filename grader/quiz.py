@@ -11,6 +11,7 @@ import yaml
 
 from . import answers as reading, schema
 from .manifest import LearnnnError
+from .results import VERSION
 
 KINDS = {"single", "multiple", "numeric", "text"}
 LETTERS = string.ascii_lowercase
@@ -61,7 +62,7 @@ class QuizResult:
         return len(self.questions)
 
     def to_json(self):
-        out = {"quiz": self.quiz, "score": self.score, "max": self.max,
+        out = {"version": VERSION, "quiz": self.quiz, "score": self.score, "max": self.max,
                "questions": [{"id": q.id, "correct": q.correct, "explanation": q.explanation,
                               **({"problem": q.problem} if q.problem else {})} for q in self.questions]}
         if self.problems:
