@@ -90,7 +90,9 @@ def grade_cli(course_path, *args):
 
 @pytest.fixture(scope="module")
 def course_path(tmp_path_factory):
-    return write_course(tmp_path_factory.mktemp("course") / "course.yaml", lessons=3, time_limit=1)
+    # A generous budget: these tests are about which tests a fault fails, not about the budget running out
+    # on a busy machine (test_time_budget_stops_one_exercise_not_the_submission covers that).
+    return write_course(tmp_path_factory.mktemp("course") / "course.yaml", lessons=3, time_limit=1, time_budget=60)
 
 
 @pytest.fixture(scope="module")
