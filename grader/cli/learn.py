@@ -8,10 +8,9 @@ import click
 
 from .. import lessonview, manifest, progress, render, workspace
 from .. import watch as watching
-from ..check import run_checks
+from ..check import check_workspace
 from ..doctor import changed_exercises
 from ..manifest import LearnnnError
-from ..plots import save_training_plot
 from . import app, echo, load_course, open_workspace, workspace_option
 from .quizzes import verdict_text
 
@@ -188,14 +187,8 @@ def check(exercise, workspace_dir, as_json, everything):
     note = isolation.process_only_note(ws.state_dir if ws.managed else None)
     if note:
         echo(note, err=True)
-    digests = {n: ws.digest(n) for n in chosen}
-    results = run_checks(course=course, source_dir=ws.root, exercises=chosen)
-    regressed = []
-    for result in results:
-        if state.exercises.get(result.exercise, {}).get("ever_passed") and not result.passed:
-            regressed.append(result.exercise)
-        state.record_check(result, digests[result.exercise])
-    progress.save(ws, state)
+    checked = check_workspace(course=course, ws=ws, exercises=chosen)
+    results, regressed, state = checked.results, checked.regressed, checked.state
     if as_json:
         data = [r.to_json() for r in results]
         echo(json.dumps(data[0] if exercise or not everything else data, indent=2))
@@ -203,7 +196,7 @@ def check(exercise, workspace_dir, as_json, everything):
     for result in results:
         echo(render.check_result(result, show_all=everything,
                                        functions=manifest.stub_functions(course.exercise(result.exercise).stub)))
-        plot = save_training_plot(ws, result) if ws.managed else None  # never write into a plain submission folder
+        plot = checked.plots.get(result.exercise)
         if plot:
             echo(f"\nYour loss and accuracy curves: {short(plot)}")
         if len(results) > 1:
