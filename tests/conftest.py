@@ -97,7 +97,11 @@ def wait_for_worker_below(pid, timeout=60):
     """Block until a learnnn worker runs below process ``pid``: that process is inside learner code now."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if set(descendants(pid)) & set(worker_processes()):
-            return
+        for child in descendants(pid):  # below our own process, so ours whatever its environment says
+            try:
+                if b"learnnn_worker" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    return
+            except OSError:
+                continue
         time.sleep(0.05)
     raise AssertionError(f"no worker started below process {pid} within {timeout} s")
