@@ -1,9 +1,11 @@
-"""One check: run hidden suites in this (trusted) process against learner code in a worker."""
+"""One check: run hidden suites in this (trusted) process against learner code in a worker, and record
+it in a learner's workspace."""
 import contextlib
 import io
 import os
 import time
 import warnings
+from dataclasses import dataclass, field
 
 from .manifest import PACKAGE
 from .plugin import LearnnnPlugin
@@ -63,4 +65,38 @@ def run_check(*, course, source_dir, exercise, plugins=()):
     return run_checks(course=course, source_dir=source_dir, exercises=[exercise], plugins=plugins)[0]
 
 
-__all__ = ["run_check", "run_checks", "CheckResult", "TestOutcome"]
+@dataclass
+class WorkspaceCheck:
+    """What checking exercises in a learner's workspace did: the results, and what was recorded."""
+
+    results: list  # CheckResults, in the order asked
+    regressed: list = field(default_factory=list)  # exercises that passed before and fail now
+    plots: dict = field(default_factory=dict)  # exercise -> its training curves' PNG (a managed workspace only)
+    state: object = None  # the progress as saved
+    problem: str = ""  # the progress file had to be set aside first
+
+
+def check_workspace(*, course, ws, exercises, plugins=(), draw_plots=True):
+    """Check ``exercises`` on the learner's modules in ``ws`` and record it: each result in the progress file
+    (a pass ticks the exercise, a regression takes the tick away) and, in a managed workspace, the training
+    curves a suite recorded (unless ``draw_plots`` is False: `learnnn check` draws them once the result is
+    on screen). What `learnnn check` and `learnnn watch` both do; nothing is printed."""
+    from . import progress
+    from .plots import save_training_plot
+
+    digests = {n: ws.digest(n) for n in exercises}  # the files as they were when the check began
+    results = run_checks(course=course, source_dir=ws.root, exercises=exercises, plugins=plugins)
+    state = progress.load(ws)  # read after the check: `learnnn check` may have run beside `watch`
+    done = WorkspaceCheck(results, state=state, problem=state.problem)
+    for result in results:
+        if state.exercises.get(result.exercise, {}).get("ever_passed") and not result.passed:
+            done.regressed.append(result.exercise)
+        state.record_check(result, digests[result.exercise])
+        plot = save_training_plot(ws, result) if ws.managed and draw_plots else None  # never into a plain folder
+        if plot:
+            done.plots[result.exercise] = plot
+    progress.save(ws, state)
+    return done
+
+
+__all__ = ["run_check", "run_checks", "check_workspace", "WorkspaceCheck", "CheckResult", "TestOutcome"]

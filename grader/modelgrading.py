@@ -14,7 +14,10 @@ A network that standardises and trains from scratch doesn't care; a table of
 the public samples no longer matches a single test row. The lessons' split
 keeps the order the learner sees at home, so its score can be reproduced.
 """
+import ast
+import functools
 import hashlib
+import inspect
 import math
 import os
 import re
@@ -25,12 +28,38 @@ import numpy as np
 
 from . import reference as references
 from .feedback import fail, fmt
+from .manifest import data_dir
 from .outcomes import LearnerFailure, Outcome
 
 SECRET_ENV = "LEARNNN_SPLIT_SECRET"
 DEFAULT_SECRET = "learnnn: set LEARNNN_SPLIT_SECRET to your own value when you grade a class"
 
-STACK = ("activations", "layers", "losses", "backprop", "training")  # what fit_* builds on
+
+
+@functools.lru_cache(maxsize=None)
+def stack(exercise):
+    """The course modules ``exercise``'s reference solution builds on, each after those it imports
+    (iris: activations, layers, losses, backprop, training), read from the solutions' imports."""
+    order = []
+
+    def visit(name):
+        tree = ast.parse((data_dir("solutions") / f"{name}.py").read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                imported = node.module.split(".")[0]
+                if imported not in order and (data_dir("solutions") / f"{imported}.py").is_file():
+                    visit(imported)
+                    order.append(imported)
+
+    visit(exercise)
+    return tuple(order)
+
+
+def _network():
+    """How the reference mlp_forward computes by default: "relu hidden layers and a softmax output"."""
+    defaults = inspect.signature(references.load("layers").mlp_forward).parameters
+    return (f"{defaults['hidden_activation'].default.__name__} hidden layers and a "
+            f"{defaults['output_activation'].default.__name__} output")
 
 
 @dataclass
@@ -278,9 +307,10 @@ def _explain(exc, task, n_splits, split, fits):
     if exc.outcome in (Outcome.TIMED_OUT, Outcome.BUDGET_EXHAUSTED, Outcome.CRASHED):
         return message
     missing = getattr(exc, "missing_module", None)
-    if missing in STACK:
+    built_on = stack(task.exercise)
+    if missing in built_on:
         return (f"{task.exercise}.py imports {missing}, but there is no {missing}.py: {task.exercise}.py runs on "
-                f"your own {', '.join(m + '.py' for m in STACK)} from your workspace, so {missing}.py must be "
+                f"your own {', '.join(m + '.py' for m in built_on)} from your workspace, so {missing}.py must be "
                 f"there too.")
     broken = re.match(r"(\w+)\.py, line (\d+), in ([^:]+)", getattr(exc, "where", "") or "")  # the worker's format
     if broken and broken.group(1) != task.exercise:
@@ -459,12 +489,13 @@ def check_mean_accuracy(grading):
                     f"{unscaled:.3f} right: you trained on unscaled X but returned mean and scale. Standardise "
                     "X_train with the mean and scale you return, and train on that.")
     elif train_mean < task.target:
+        built_on = stack(task.exercise)
         message += (f" Even on the training {task.samples} the returned model gets only {train_mean:.3f} right, "
                     "so the network is undertrained, or the grader does not see it as you trained it: it computes "
-                    "mlp_forward((X - mean) / scale, params) with ReLU hidden layers and a softmax output, so "
+                    f"mlp_forward((X - mean) / scale, params) with {_network()}, so "
                     "return the mean and scale you standardised the training data with. It trains with your own "
-                    f"{', '.join(m + '.py' for m in STACK)}: if one of them fails its own check "
-                    f"(`learnnn check {STACK[-2]}`, say), fix that one first.")
+                    f"{', '.join(m + '.py' for m in built_on)}: if one of them fails its own check "
+                    f"(`learnnn check {built_on[-2]}`, say), fix that one first.")
     else:
         message += (f" On the training {task.samples} it gets {train_mean:.3f} right, so it fits the training data "
                     "but does not generalise as well: try a smaller network, fewer epochs or early stopping on a "

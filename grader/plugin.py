@@ -12,7 +12,7 @@ import pytest
 
 from . import reference as references
 from .feedback import failure_reason, same_reason
-from .manifest import PACKAGE
+from .manifest import PACKAGE, stub_functions
 from .budget import Budget
 from .outcomes import LearnerFailure, Outcome
 from .results import TestOutcome
@@ -73,9 +73,13 @@ def sandbox_spec(exercise, source_dir):
         else:
             files[name] = references.data_dir("solutions") / f"{name}.py"
     files[exercise.name] = source_dir / exercise.filename
+    named = {}
+    for module in files:  # a Named("relu") argument is the copied module's relu; earlier modules win a clash
+        for function in stub_functions(references.data_dir("exercises") / f"{module}.py"):
+            named.setdefault(function, module)
     return SandboxSpec(files=files, time_limit=exercise.time_limit, memory_mb=exercise.memory_mb,
                        deny_read=[PACKAGE, references.data_dir("solutions"), source_dir.resolve()],
-                       refused_imports=list(REFUSED_IMPORTS))
+                       refused_imports=list(REFUSED_IMPORTS), named=named)
 
 
 class LearnnnPlugin:

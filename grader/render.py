@@ -1,19 +1,17 @@
 """Turning results into text for a terminal, wrapped to its width. Colour is added with click.style
 and stripped by the CLI when NO_COLOR is set or the output is not a terminal (lessons: learnnn.lessonview)."""
-import ast
-import functools
 import os
 import shutil
 import sys
 import textwrap
-from pathlib import Path
 
 import click
 
 from .outcomes import Outcome
 
 
-def _symbols():
+def symbols():
+    """(tick, cross, full bar, empty bar): Unicode where the output can encode it, ASCII otherwise."""
     try:
         "✓✗█░".encode(sys.stdout.encoding or "ascii")
         return "✓", "✗", "█", "░"
@@ -43,8 +41,8 @@ def check_result(result, *, show_all=False, limit=8, functions=()):
     """A check's verdict and failures. Failures of one function with the same message are shown once
     ("and 5 more like it"), so a stub reads as one message per function; failures of different
     functions never share a heading. ``show_all`` shows every failure on its own.
-    ``functions``: the exercise's function names (see ``stub_functions``), to tell tests apart."""
-    tick, cross, _, _ = _symbols()
+    ``functions``: the exercise's function names (see ``manifest.stub_functions``), to tell tests apart."""
+    tick, cross, _, _ = symbols()
     lines = []
     passed = sum(t.passed for t in result.tests)
     score = f"score {result.score:g}/{result.max_score:g}"
@@ -106,22 +104,12 @@ def subject(test_name, functions=()):
     return base.split("_")[0]
 
 
-@functools.lru_cache(maxsize=None)
-def stub_functions(path):
-    """The names of the functions a starting stub defines (read with ast; nothing is run)."""
-    try:
-        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return ()
-    return tuple(node.name for node in tree.body if isinstance(node, ast.FunctionDef))
-
-
 def _metric(value):
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def bar(done, total, width=30):
-    _, _, full, empty = _symbols()
+    _, _, full, empty = symbols()
     filled = round(width * done / total) if total else width
     return f"{full * filled}{empty * (width - filled)} {done}/{total}"
 

@@ -5,7 +5,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from learnnn import manifest
+from learnnn import manifest, results
 from learnnn.cli import app
 
 from conftest import write_course
@@ -76,7 +76,8 @@ def test_check_exit_codes_and_json(runner, ws):
     passing = run(runner, "check", "neuron", "--json", "--workspace", ws)
     assert passing.exit_code == 0, passing.output
     data = json.loads(passing.output)
-    assert set(data) >= {"exercise", "passed", "score", "max_score", "metrics", "tests"}
+    assert set(data) >= {"version", "exercise", "passed", "score", "max_score", "metrics", "tests"}
+    assert data["version"] == results.VERSION
     assert data["passed"] and data["score"] == data["max_score"] == len(data["tests"])
     assert set(data["tests"][0]) == {"name", "passed", "kind", "message"}
     assert {t["kind"] for t in data["tests"]} == {"passed"}

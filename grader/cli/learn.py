@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .. import progress, render, workspace
+from .. import manifest, progress, render, workspace
 from ..manifest import LearnnnError
 from . import app, echo, load_course, open_workspace, workspace_option
 
@@ -44,7 +44,7 @@ def list_steps(workspace_dir, as_json):
     if as_json:
         echo(json.dumps([{"id": s.id, "kind": s.kind, "title": s.title, "done": d} for s, d in steps], indent=2))
         return
-    tick = render._symbols()[0]
+    tick = render.symbols()[0]
     for step, done in steps:
         if step.kind == "lesson":
             echo("")
@@ -192,7 +192,7 @@ def check(exercise, workspace_dir, as_json, everything):
 
     Exit 0 when every test passes, 1 when any fails, 2 for a usage error.
     """
-    from ..check import run_checks  # deferred like every command's heavy imports: the CLI starts fast
+    from ..check import check_workspace  # deferred like every command's heavy imports: the CLI starts fast
 
     course, ws, state = open_workspace(workspace_dir)
     if exercise:
@@ -212,21 +212,15 @@ def check(exercise, workspace_dir, as_json, everything):
     note = isolation.process_only_note(ws.state_dir if ws.managed else None)
     if note:
         echo(note, err=True)
-    digests = {n: ws.digest(n) for n in chosen}
-    results = run_checks(course=course, source_dir=ws.root, exercises=chosen)
-    regressed = []
-    for result in results:
-        if state.exercises.get(result.exercise, {}).get("ever_passed") and not result.passed:
-            regressed.append(result.exercise)
-        state.record_check(result, digests[result.exercise])
-    progress.save(ws, state)
+    checked = check_workspace(course=course, ws=ws, exercises=chosen, draw_plots=False)  # drawn after the result
+    results, regressed, state = checked.results, checked.regressed, checked.state
     if as_json:
         data = [r.to_json() for r in results]
         echo(json.dumps(data[0] if exercise or not everything else data, indent=2))
         raise SystemExit(0 if all(r.passed for r in results) else 1)
     for result in results:
         echo(render.check_result(result, show_all=everything,
-                                       functions=render.stub_functions(course.exercise(result.exercise).stub)))
+                                       functions=manifest.stub_functions(course.exercise(result.exercise).stub)))
         plot = _training_plot(ws, result) if ws.managed else None  # never write into a plain submission folder
         if plot:
             echo(f"\nYour loss and accuracy curves: {short(plot)}")
@@ -306,7 +300,7 @@ def progress_command(workspace_dir):
     steps = _status(course, state)
     done = sum(d for _, d in steps)
     echo(render.bold("Progress ") + render.bar(done, len(steps)))
-    tick = render._symbols()[0]
+    tick = render.symbols()[0]
     for lesson in course.lessons:
         read = lesson.id in state.lessons_read
         quiz = state.quizzes.get(lesson.id)

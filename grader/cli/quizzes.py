@@ -57,7 +57,7 @@ def quiz_command(quiz_id, sheet, as_json, workspace_dir):
                          f" ({count} questions; you pass with {progress.pass_mark(count)} right, "
                          f"{progress.QUIZ_PASS:.0%})"))
         answers = {}
-        tick, cross, _, _ = render._symbols()
+        tick, cross, _, _ = render.symbols()
         for number, question in enumerate(chosen.questions, start=1):
             answers[question.id], correct = _ask(question, number, count)
             verdict = render.ok(f"{tick} right.") if correct else render.bad(f"{cross} not quite.")

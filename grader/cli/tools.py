@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .. import doctor as doctoring
-from .. import plots, progress, render, sidebyside
+from .. import manifest, plots, progress, render, sidebyside
 from .. import submit as submitting
 from .. import watch as watching
 from ..manifest import LearnnnError
@@ -68,7 +68,7 @@ def _running(out, number, count, test):
 
 
 def _draw(screen, mode):
-    tick, cross, _, _ = render._symbols()
+    tick, cross, _, _ = render.symbols()
     if sys.stdout.isatty():
         click.clear()
     else:
@@ -79,7 +79,7 @@ def _draw(screen, mode):
     echo("")
     if screen.result is not None:
         echo(render.check_result(screen.result, limit=4,
-                                 functions=render.stub_functions(screen.stub)))  # the keys stay on screen
+                                 functions=manifest.stub_functions(screen.stub)))  # the keys stay on screen
     if screen.plot:
         echo(f"\n  Your training curves: {screen.plot}")
     echo("\nProgress " + render.bar(screen.done, screen.total))
@@ -193,7 +193,7 @@ def doctor(workspace_dir, rebuild):
     """Check Python, NumPy and your workspace, and say how to fix each problem (exit 1 if any)."""
     course = load_course()
     report = doctoring.diagnose(course=course, workspace_dir=workspace_dir)
-    tick, cross, _, _ = render._symbols()
+    tick, cross, _, _ = render.symbols()
     marks = {"ok": render.ok(tick), "note": _note("!"), "problem": render.bad(cross)}
     for finding in report.findings:
         echo(render.wrap(f" {marks[finding.status]} {finding.message}", hang="   "))
@@ -234,7 +234,7 @@ def plot_activations(workspace_dir, out):
     """Your activation functions and their derivatives, drawn over the reference ones."""
     course, ws, _ = open_workspace(workspace_dir)
     drawn = plots.plot_activations(course=course, ws=ws, out=out)
-    tick, cross, _, _ = render._symbols()
+    tick, cross, _, _ = render.symbols()
     echo(f"Saved {drawn.path}")
     for curve in drawn.curves:
         if curve.ok:
