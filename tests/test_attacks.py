@@ -411,3 +411,112 @@ def test_classmates_are_out_of_reach_during_grade(tmp_path, course_path):
     assert sigmoid and not any(t["passed"] for t in sigmoid)
     assert rows["alice"]["exercises"]["activations"]["passed"]
     assert worker_processes() == []
+
+
+# ---------------------------------------------------------------- what the red team got through (issue 9 follow-up)
+
+RAW_CLONE = '''
+def _raw_clone():
+    """clone(CLONE_THREAD) from an executable page: no Python, no libc, nothing but the kernel to stop it."""
+    import ctypes, mmap, os
+    code = bytes.fromhex("4889fe" "bf000f0500" "b838000000" "31d2" "4531d2" "4531c0" "0f05" "4885c0" "7509"
+                         "b822000000" "0f05" "ebf7" "c3")  # rsi=stack; clone(0x50f00); child: pause() forever
+    page = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+    page.write(code)
+    spawn = ctypes.CFUNCTYPE(ctypes.c_long, ctypes.c_void_p)(ctypes.addressof(ctypes.c_char.from_buffer(page)))
+    stacks = mmap.mmap(-1, 64 * 4096)
+    made = []
+    for i in range(64):
+        tid = spawn(ctypes.addressof(ctypes.c_char.from_buffer(stacks)) + (i + 1) * 4096 - 16)
+        if tid < 0:
+            raise OSError(-tid, os.strerror(-tid))
+        made.append(tid)
+    _raw_clone.keep = (page, stacks)
+    return made
+'''
+
+
+def test_threads_are_refused_in_the_kernel(tmp_path, course_path):
+    """A thread per call is a task per call: 1000s of them exhaust the machine's PIDs (pid_max), and the
+    worker's uid maps to root outside, where RLIMIT_NPROC does not count. Every clone after lockdown is refused."""
+    import platform
+
+    body = """
+        import threading, _thread
+        attempt("threading", lambda: threading.Thread(target=lambda: None, daemon=True).start())
+        attempt("_thread", lambda: _thread.start_new_thread(print, ()))
+        if _raw_clone is not None:
+            attempt("raw clone", _raw_clone)
+        def tasks():
+            count = len(os.listdir("/proc/self/task"))
+            if count > 2:  # the worker's main thread and its orphan watcher, both started before lockdown
+                return count
+            raise PermissionError(count)
+        attempt("tasks", tasks)
+    """
+    raw = platform.machine() == "x86_64"
+    folder, files = workspace(tmp_path, attack(body, RAW_CLONE if raw else "_raw_clone = None\n"))
+    result = check(folder, course_path)
+    assert_held(result, {"threading": ("Denied",), "_thread": ("Denied",), "tasks": DENIED,
+                         **({"raw clone": DENIED} if raw else {})}, folder, files)
+
+
+def test_a_learner_who_starts_a_thread_is_told_why(tmp_path, course_path):
+    source = SOLUTION.replace("def relu(z):\n", "def relu(z):\n    import threading\n"
+                              "    threading.Thread(target=print).start()\n", 1)
+    folder, _ = workspace(tmp_path, source)
+    result = check(folder, course_path)
+    message = next(t["message"] for t in result["tests"] if t["name"] == "test_relu_values")
+    assert "does not allow starting threads" in message, message
+    assert result["score"] >= result["max_score"] - len(RELU_TESTS)  # the other functions are graded as usual
+
+
+def test_fallocate_cannot_reserve_host_disk(tmp_path, course_path):
+    """fd 1 is the grader's unlinked output file; fallocate with KEEP_SIZE reserves disk past RLIMIT_FSIZE."""
+    body = """
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long]
+        def grab(fd, mode):
+            if libc.fallocate(fd, mode, 0, 2 << 30) != 0:
+                raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+            return os.fstat(fd).st_blocks * 512
+        attempt("keep size", lambda: grab(1, 1))  # FALLOC_FL_KEEP_SIZE
+        attempt("plain", lambda: grab(1, 0))
+        attempt("scratch", lambda: grab(os.open("big.bin", os.O_RDWR | os.O_CREAT), 1))
+        attempt("stdout size", lambda: os.fstat(1).st_blocks * 512 if os.fstat(1).st_blocks * 512 > 1 << 20
+                else 1 / 0)
+    """
+    folder, files = workspace(tmp_path, attack(body))
+    assert_held(check(folder, course_path), {"keep size": DENIED, "plain": DENIED, "scratch": DENIED,
+                                             "stdout size": ("ZeroDivisionError",)}, folder, files)
+
+
+def test_shared_memory_cannot_hold_host_ram(tmp_path, course_path, monkeypatch):
+    """SysV shm and memfd live outside RLIMIT_AS; /dev/shm is a tmpfs with no cap. Landlock is simulated
+    missing, so /dev being read-only (not Landlock) is what holds the last one."""
+    monkeypatch.setenv(isolation.SIMULATE, "landlock")
+    body = """
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        def shmget():
+            sid = libc.shmget(0, ctypes.c_size_t(256 << 20), 0o1000 | 0o600)  # IPC_PRIVATE, IPC_CREAT
+            if sid < 0:
+                raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+            return sid
+        def shmat():
+            libc.shmat.restype = ctypes.c_long
+            if libc.shmat(0, None, 0) == -1 and ctypes.get_errno() == 1:
+                raise PermissionError("shmat refused")
+            return "not refused"
+        def dev_shm():
+            with open("/dev/shm/ballast", "wb") as f:
+                f.write(b"x" * (1 << 20))
+        attempt("shmget", shmget)
+        attempt("shmat", shmat)
+        attempt("memfd", lambda: os.memfd_create("ballast"))
+        attempt("/dev/shm", dev_shm)
+    """
+    folder, files = workspace(tmp_path, attack(body))
+    assert_held(check(folder, course_path), {"shmget": DENIED, "shmat": DENIED, "memfd": DENIED,
+                                             "/dev/shm": ("OSError",)}, folder, files)
