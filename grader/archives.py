@@ -161,7 +161,7 @@ def folder_entries(root, skip=()):
                 entries[rel] = Entry(size, size, lambda cap, p=Path(path): _read_file(p, cap),
                                      open=lambda p=Path(path): _open_file(p))
             elif stat.S_ISDIR(mode) and rel.count("/") + 1 >= MAX_DEPTH:
-                entries[rel] = Entry(0, 0, None, f"a folder nested {MAX_DEPTH} deep (what is inside was not read)")
+                entries[rel] = Entry(0, 0, None, f"a folder {MAX_DEPTH} levels down")
             elif stat.S_ISDIR(mode):
                 entries.setdefault(rel + "/", Entry(0, 0, None, "a folder"))  # so empty folders are seen
                 inner.append((path, f"{base}{name}/"))
