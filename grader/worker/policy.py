@@ -7,9 +7,9 @@ learnnn.isolation):
   clone; the worker's own threads start before it), no exec, no ptrace or
   process_vm_*, signals only to this process, no sockets, no mount, namespace,
   keyring, bpf or perf calls, no fallocate (it reserves disk past RLIMIT_FSIZE),
-  no SysV shared memory or memfd (host RAM past RLIMIT_AS). Built here as a small BPF program instead of
-  through libseccomp so the worker needs no native library beyond libc and the
-  whole filter can be read in one screen. Once installed, the kernel enforces it
+  no SysV shared memory or memfd (host RAM past RLIMIT_AS). Built here as a
+  small BPF program instead of through libseccomp so the worker needs no native
+  library beyond libc and the whole filter can be read in one screen. Once installed, the kernel enforces it
   and nothing in this process can lift it.
 * Landlock (:func:`landlock`): read-only on the runtime, read-write only in the
   scratch folder, no TCP, no signals or abstract sockets outside the domain.
