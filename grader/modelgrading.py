@@ -226,6 +226,17 @@ def _numeric_list(value):
         return False
 
 
+MAX_PARAMETERS = 1_000_000  # a model the grader will run: a 64-4096-10 digits network holds 307,210
+MAX_WIDTH = 4096
+
+
+def _as_array(value):
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError):  # a ragged list
+        return None
+
+
 def check_model(got, task, n_features, call):
     """(params, mean, scale) after checking their structure, or a failure that says what is off."""
     if got is None:
@@ -249,12 +260,20 @@ def check_model(got, task, n_features, call):
     if L == 0 or keys != expected:
         fail(f"the params returned by {call} has the keys {keys}; it should have W1, b1, ..., WL, bL for an "
              "L-layer network and nothing else, as train() returns them")
-    width = n_features
+    width, total = n_features, 0
     for l in range(1, L + 1):
-        W = np.asarray(params[f"W{l}"])
-        b = np.asarray(params[f"b{l}"])
-        if W.dtype.kind not in "biuf" or b.dtype.kind not in "biuf":
-            fail(f"params['W{l}'] or params['b{l}'] returned by {call} does not hold numbers")
+        W, b = _as_array(params[f"W{l}"]), _as_array(params[f"b{l}"])
+        if W is None or b is None or W.dtype.kind != "f" or b.dtype.kind != "f":
+            what = ", ".join(f"{k} {'is not an array of numbers' if a is None else f'has dtype {a.dtype}'}"
+                            for k, a in ((f"W{l}", W), (f"b{l}", b)) if a is None or a.dtype.kind != "f")
+            fail(f"params['W{l}'] and params['b{l}'] returned by {call} should hold floating-point numbers, but "
+                 f"{what}: train() starts from float weights (He initialisation) and updates them with float gradients")
+        total += W.size + b.size
+        if total > MAX_PARAMETERS or W.ndim == 2 and W.shape[1] > MAX_WIDTH:
+            # checked before the grader runs the network: its forward pass costs rows x width x 8 bytes per layer
+            fail(f"the network returned by {call} is too large to grade ({total:,} parameters so far, W{l} of shape "
+                 f"{W.shape}); the grader accepts layers of up to {MAX_WIDTH} units and {MAX_PARAMETERS:,} "
+                 "parameters in all, far more than this task needs")
         if W.ndim != 2 or W.shape[0] != width:
             fail(f"params['W{l}'] returned by {call} has shape {W.shape}, but layer {l} receives {width} inputs, "
                  f"so it should have shape ({width}, n_out)"

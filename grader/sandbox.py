@@ -64,6 +64,7 @@ class Sandbox:
         self.walls = {}  # what the worker reported raising: wall -> '' or why it could not
         self._output = self._startup = None
         self._printed_at = 0
+        self._carried = b""  # printed by a worker that has since been closed (a timeout), not yet asked for
 
     # -- lifecycle
 
@@ -136,6 +137,8 @@ class Sandbox:
                     pass
             self.proc.wait()
             self.proc = None
+        if self._output is not None:
+            self._carried = (self._carried + self._unread())[:64 * 1024]
         for handle in (self._output, self._startup):
             if handle is not None:
                 handle.close()
@@ -199,14 +202,16 @@ class Sandbox:
         raise failure
 
     def printed(self, limit=1500):
-        """What learner code printed since the last time this was asked."""
-        if self._output is None:
-            return ""
+        """What learner code printed since the last time this was asked (by this worker or one closed since)."""
+        data, self._carried = self._carried + (self._unread() if self._output is not None else b""), b""
+        text = data[:64 * 1024].decode(errors="replace")
+        return text if len(text) <= limit else text[:limit] + f"\n... ({len(text) - limit} more characters)"
+
+    def _unread(self):
         self._output.seek(self._printed_at)
         data = self._output.read(64 * 1024)
         self._printed_at = max(self._printed_at + len(data), os.fstat(self._output.fileno()).st_size)
-        text = data.decode(errors="replace")
-        return text if len(text) <= limit else text[:limit] + f"\n... ({len(text) - limit} more characters)"
+        return data
 
     # -- plumbing
 

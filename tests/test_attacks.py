@@ -258,6 +258,19 @@ def test_signals_to_the_grader_are_refused(tmp_path, course_path):
                 folder, files)
 
 
+_FORGE_RAW = '''
+def _forge_raw(message):
+    """Write ``message`` on the grader's channel (the one writable pipe among our descriptors), then hang."""
+    import os, stat, fcntl, time
+    for fd in range(3, 64):
+        try:
+            if stat.S_ISFIFO(os.fstat(fd).st_mode) and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY:
+                os.write(fd, message)
+        except OSError:
+            pass
+    time.sleep(30)
+'''
+
 FORGE = '''
 def _forge(header_text, blobs=()):
     """Write a reply of our own on the grader's channel: the one writable pipe among our descriptors."""
@@ -293,9 +306,21 @@ def _nested():
 
 def _wide():
     _forge(b'{"ok": true, "mutated": [], "warnings": [], "value": [' + b"[]," * 3_000_000 + b"[]]}")
+
+
+def _zero_itemsize():
+    """A .npy header for 10**15 elements of zero bytes each: 128 bytes on the wire."""
+    import struct
+    header = repr({"descr": "|S0", "fortran_order": False, "shape": (10**15,)}).encode()
+    header += b" " * (63 - (10 + len(header)) % 64) + b"\\n"
+    blob = b"\\x93NUMPY\\x01\\x00" + struct.pack("<H", len(header)) + header
+    text = b'{"ok": true, "mutated": [], "warnings": [], "value": {"__array__": 0, "scalar": false}}'
+    _forge_raw(struct.pack("!II", len(text), 1) + text + struct.pack("!Q", len(blob)) + blob)
 '''
+    prelude = prelude.replace("def _forge(", _FORGE_RAW + "\n\ndef _forge(", 1)
     source = attack("attempt('noop', lambda: 1 / 0)", prelude)
-    for func, flood in (("tanh", "_repeated"), ("sigmoid_grad", "_nested"), ("softmax", "_wide")):
+    for func, flood in (("tanh", "_repeated"), ("sigmoid_grad", "_nested"), ("softmax", "_wide"),
+                        ("relu_grad", "_zero_itemsize")):
         source = source.replace(f"def {func}(z):\n", f"def {func}(z):\n    {flood}()\n", 1)
     folder, files = workspace(tmp_path, source)
     wrapper = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:]); "
@@ -307,7 +332,7 @@ def _wide():
     peak_mb = int(done.stderr.strip().splitlines()[-1]) / 1024
     assert peak_mb < 600, f"the grader (or a worker) reached {peak_mb:.0f} MB"
     full = full_messages(result["tests"])
-    for func in ("tanh", "sigmoid_grad", "softmax"):
+    for func in ("tanh", "sigmoid_grad", "softmax", "relu_grad"):
         messages = [full[t["name"]] for t in result["tests"] if not t["passed"] and f"[{func}]" in t["name"]]
         assert messages and any("can't read" in m for m in messages), func
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == files
@@ -411,4 +436,182 @@ def test_classmates_are_out_of_reach_during_grade(tmp_path, course_path):
     sigmoid = [t for t in rows["mallory"]["exercises"]["activations"]["tests"] if "[sigmoid]" in t["name"]]
     assert sigmoid and not any(t["passed"] for t in sigmoid)
     assert rows["alice"]["exercises"]["activations"]["passed"]
+    assert worker_processes() == []
+
+
+# ---------------------------------------------------------------- what the red team got through (issue 9 follow-up)
+
+RAW_CLONE = '''
+def _raw_clone():
+    """clone(CLONE_THREAD) from an executable page: no Python, no libc, nothing but the kernel to stop it."""
+    import ctypes, mmap, os
+    code = bytes.fromhex("4889fe" "bf000f0500" "b838000000" "31d2" "4531d2" "4531c0" "0f05" "4885c0" "7509"
+                         "b822000000" "0f05" "ebf7" "c3")  # rsi=stack; clone(0x50f00); child: pause() forever
+    page = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+    page.write(code)
+    spawn = ctypes.CFUNCTYPE(ctypes.c_long, ctypes.c_void_p)(ctypes.addressof(ctypes.c_char.from_buffer(page)))
+    stacks = mmap.mmap(-1, 64 * 4096)
+    made = []
+    for i in range(64):
+        tid = spawn(ctypes.addressof(ctypes.c_char.from_buffer(stacks)) + (i + 1) * 4096 - 16)
+        if tid < 0:
+            raise OSError(-tid, os.strerror(-tid))
+        made.append(tid)
+    _raw_clone.keep = (page, stacks)
+    return made
+'''
+
+
+def test_threads_are_refused_in_the_kernel(tmp_path, course_path):
+    """A thread per call is a task per call: 1000s of them exhaust the machine's PIDs (pid_max), and the
+    worker's uid maps to root outside, where RLIMIT_NPROC does not count. Every clone after lockdown is refused."""
+    import platform
+
+    body = """
+        import threading, _thread
+        attempt("threading", lambda: threading.Thread(target=lambda: None, daemon=True).start())
+        attempt("_thread", lambda: _thread.start_new_thread(print, ()))
+        if _raw_clone is not None:
+            attempt("raw clone", _raw_clone)
+        def tasks():
+            count = len(os.listdir("/proc/self/task"))
+            if count > 2:  # the worker's main thread and its orphan watcher, both started before lockdown
+                return count
+            raise PermissionError(count)
+        attempt("tasks", tasks)
+    """
+    raw = platform.machine() == "x86_64"
+    folder, files = workspace(tmp_path, attack(body, RAW_CLONE if raw else "_raw_clone = None\n"))
+    result = check(folder, course_path)
+    assert_held(result, {"threading": ("Denied",), "_thread": ("Denied",), "tasks": DENIED,
+                         **({"raw clone": DENIED} if raw else {})}, folder, files)
+
+
+def test_a_learner_who_starts_a_thread_is_told_why(tmp_path, course_path):
+    source = SOLUTION.replace("def relu(z):\n", "def relu(z):\n    import threading\n"
+                              "    threading.Thread(target=print).start()\n", 1)
+    folder, _ = workspace(tmp_path, source)
+    result = check(folder, course_path)
+    message = next(t["message"] for t in result["tests"] if t["name"] == "test_relu_values")
+    assert "does not allow starting threads" in message, message
+    assert result["score"] >= result["max_score"] - len(RELU_TESTS)  # the other functions are graded as usual
+
+
+def test_fallocate_cannot_reserve_host_disk(tmp_path, course_path):
+    """fd 1 is the grader's unlinked output file; fallocate with KEEP_SIZE reserves disk past RLIMIT_FSIZE."""
+    body = """
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long]
+        def grab(fd, mode):
+            if libc.fallocate(fd, mode, 0, 2 << 30) != 0:
+                raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+            return os.fstat(fd).st_blocks * 512
+        attempt("keep size", lambda: grab(1, 1))  # FALLOC_FL_KEEP_SIZE
+        attempt("plain", lambda: grab(1, 0))
+        attempt("scratch", lambda: grab(os.open("big.bin", os.O_RDWR | os.O_CREAT), 1))
+        attempt("stdout size", lambda: os.fstat(1).st_blocks * 512 if os.fstat(1).st_blocks * 512 > 1 << 20
+                else 1 / 0)
+    """
+    folder, files = workspace(tmp_path, attack(body))
+    assert_held(check(folder, course_path), {"keep size": DENIED, "plain": DENIED, "scratch": DENIED,
+                                             "stdout size": ("ZeroDivisionError",)}, folder, files)
+
+
+def test_shared_memory_cannot_hold_host_ram(tmp_path, course_path, monkeypatch):
+    """SysV shm and memfd live outside RLIMIT_AS; /dev/shm is a tmpfs with no cap. Landlock is simulated
+    missing, so /dev being read-only (not Landlock) is what holds the last one."""
+    monkeypatch.setenv(isolation.SIMULATE, "landlock")
+    body = """
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        def shmget():
+            sid = libc.shmget(0, ctypes.c_size_t(256 << 20), 0o1000 | 0o600)  # IPC_PRIVATE, IPC_CREAT
+            if sid < 0:
+                raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+            return sid
+        def shmat():
+            libc.shmat.restype = ctypes.c_long
+            if libc.shmat(0, None, 0) == -1 and ctypes.get_errno() == 1:
+                raise PermissionError("shmat refused")
+            return "not refused"
+        def dev_shm():
+            with open("/dev/shm/ballast", "wb") as f:
+                f.write(b"x" * (1 << 20))
+        attempt("shmget", shmget)
+        attempt("shmat", shmat)
+        attempt("memfd", lambda: os.memfd_create("ballast"))
+        attempt("/dev/shm", dev_shm)
+    """
+    folder, files = workspace(tmp_path, attack(body))
+    assert_held(check(folder, course_path), {"shmget": DENIED, "shmat": DENIED, "memfd": DENIED,
+                                             "/dev/shm": ("OSError",)}, folder, files)
+
+
+def _peak_check(args, timeout=300):
+    """Run ``learnnn <args>``; (its JSON, the peak resident MB of the CLI and every worker)."""
+    wrapper = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:]); "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-m", "learnnn", *args],
+                          capture_output=True, text=True, timeout=timeout)
+    return json.loads(done.stdout), int(done.stderr.strip().splitlines()[-1]) / 1024
+
+
+@pytest.mark.parametrize("dtype, width, says", [
+    ("bool", 500_000, "should hold floating-point numbers, but W1 has dtype bool"),
+    ("float", 500_000, "too large to grade"),
+])
+def test_a_huge_model_is_refused_before_the_grader_runs_it(tmp_path, dtype, width, says):
+    """A reply of a few MB (bool weights, 500,000 hidden units) made the grader's forward pass take GBs."""
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    (folder / "iris.py").write_text(textwrap.dedent(f"""
+        import numpy as np
+        def fit_iris(X_train, y_train, seed=0):
+            H = {width}
+            params = {{"W1": np.zeros((4, H), dtype={dtype}), "b1": np.zeros(H, dtype={dtype}),
+                      "W2": np.zeros((H, 3), dtype={dtype}), "b2": np.zeros(3, dtype={dtype})}}
+            return params, np.zeros(4), np.ones(4)
+    """))
+    result, peak_mb = _peak_check(["check", "iris", "--workspace", str(folder), "--json"])
+    assert peak_mb < 600, f"the grader (or a worker) reached {peak_mb:.0f} MB"
+    message = next(t["message"] for t in result["tests"] if t["name"] == "test_returns_a_model")
+    assert says in message, message
+    assert worker_processes() == []
+
+
+def test_a_folder_1500_deep_sets_aside_one_learner_not_the_class(tmp_path, course_path):
+    """archives.folder_entries recursed (os.walk on 3.11): RecursionError, and `grade` ended with no grades."""
+    cls = tmp_path / "class"
+    for name in ("alice", "deep"):
+        (cls / name).mkdir(parents=True)
+        (cls / name / "activations.py").write_text(SOLUTION)
+    levels = [cls / "deep" / "d"]
+    for _ in range(1499):
+        levels.append(levels[-1] / "d")
+    for level in levels:  # Path.mkdir(parents=True) recurses
+        level.mkdir()
+    out = tmp_path / "out"
+    try:
+        done = subprocess.run([sys.executable, "-m", "learnnn", "--course", str(course_path), "grade", str(cls),
+                               "--out", str(out), "--no-cache"], capture_output=True, text=True, timeout=300)
+    finally:
+        for level in reversed(levels):  # shutil.rmtree recurses too: pytest could not clean this up
+            level.rmdir()
+    assert done.returncode == 0, done.stderr
+    rows = {r["id"]: r for r in json.loads((out / "grades.json").read_text())["submissions"]}
+    for name in ("alice", "deep"):
+        assert rows[name]["exercises"]["activations"]["passed"], name
+    # entries are counted from the class folder: deep/ and 63 levels of d
+    assert "set aside: " + "d/" * 62 + "d (a folder 64 levels down: not followed)" in json.dumps(rows["deep"])
+    assert worker_processes() == []
+
+
+def test_what_a_timed_out_call_printed_is_shown(tmp_path, course_path):
+    source = SOLUTION.replace("def relu(z):\n", "def relu(z):\n    print('got this far', flush=True)\n"
+                              "    while True:\n        pass\n", 1)
+    folder, _ = workspace(tmp_path, source)
+    result = check(folder, course_path)
+    message = next(t["message"] for t in result["tests"] if t["name"] == "test_relu_values")
+    assert "got this far" in message, message
     assert worker_processes() == []

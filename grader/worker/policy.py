@@ -3,11 +3,13 @@
 Three walls, outermost first (the namespaces and mounts come from bwrap, see
 learnnn.isolation):
 
-* a seccomp filter (:func:`seccomp`): no new processes, no exec, no ptrace or
+* a seccomp filter (:func:`seccomp`): no new processes and no new threads (every
+  clone; the worker's own threads start before it), no exec, no ptrace or
   process_vm_*, signals only to this process, no sockets, no mount, namespace,
-  keyring, bpf or perf calls. Built here as a small BPF program instead of
-  through libseccomp so the worker needs no native library beyond libc and the
-  whole filter can be read in one screen. Once installed, the kernel enforces it
+  keyring, bpf or perf calls, no fallocate (it reserves disk past RLIMIT_FSIZE),
+  no SysV shared memory or memfd (host RAM past RLIMIT_AS). Built here as a
+  small BPF program instead of through libseccomp so the worker needs no native
+  library beyond libc and the whole filter can be read in one screen. Once installed, the kernel enforces it
   and nothing in this process can lift it.
 * Landlock (:func:`landlock`): read-only on the runtime, read-write only in the
   scratch folder, no TCP, no signals or abstract sockets outside the domain.
@@ -32,7 +34,8 @@ _ARCH = {  # machine -> (AUDIT_ARCH_*, syscall numbers)
         acct=163, userfaultfd=323, io_uring_setup=425, io_uring_enter=426, io_uring_register=427,
         open_by_handle_at=304, name_to_handle_at=303, fanotify_init=300, move_mount=429, open_tree=428,
         fsopen=430, fsconfig=431, fsmount=432, fspick=433, mount_setattr=442, process_madvise=440, kcmp=312,
-        quotactl=179, syslog=103, mknod=133, mknodat=259, setsid=112, setpgid=109)),
+        quotactl=179, syslog=103, mknod=133, mknodat=259, setsid=112, setpgid=109, fallocate=285, shmget=29,
+        shmat=30, shmctl=31, shmdt=67, memfd_create=319, memfd_secret=447)),
     "aarch64": (0xC00000B7, dict(
         clone=220, clone3=435, execve=221, execveat=281, ptrace=117, process_vm_readv=270,
         process_vm_writev=271, kill=129, tkill=130, tgkill=131, pidfd_open=434, pidfd_send_signal=424,
@@ -42,10 +45,10 @@ _ARCH = {  # machine -> (AUDIT_ARCH_*, syscall numbers)
         acct=89, userfaultfd=282, io_uring_setup=425, io_uring_enter=426, io_uring_register=427,
         open_by_handle_at=265, name_to_handle_at=264, fanotify_init=262, move_mount=429, open_tree=428,
         fsopen=430, fsconfig=431, fsmount=432, fspick=433, mount_setattr=442, process_madvise=440, kcmp=272,
-        quotactl=60, syslog=116, mknodat=33, setsid=157, setpgid=154)),
+        quotactl=60, syslog=116, mknodat=33, setsid=157, setpgid=154, fallocate=47, shmget=194, shmat=196,
+        shmctl=195, shmdt=197, memfd_create=279, memfd_secret=447)),
 }
-CLONE_THREAD = 0x00010000
-_LD, _JEQ, _JSET, _JGE, _RET = 0x20, 0x15, 0x45, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|K variants, BPF_RET|K
+_LD, _JEQ, _JGE, _RET = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|K variants, BPF_RET|K
 _ALLOW, _KILL, _ERRNO = 0x7FFF0000, 0x80000000, 0x00050000
 _EPERM, _ENOSYS = 1, 38
 _NR, _ARCH_AT, _ARG0 = 0, 4, 16  # offsets in struct seccomp_data (little-endian low word of args[0])
@@ -63,16 +66,14 @@ def seccomp_program(machine, own_pid):
     if machine not in _ARCH:
         return None
     arch, nr = _ARCH[machine]
-    denied = sorted(set(nr.values()) - {nr["clone"], nr["clone3"], nr["kill"], nr["tgkill"]})
+    denied = sorted(set(nr.values()) - {nr["clone3"], nr["kill"], nr["tgkill"]})
     errno = lambda e: (_RET, 0, 0, _ERRNO | e)  # noqa: E731
     prog = [(_LD, 0, 0, _ARCH_AT), (_JEQ, 1, 0, arch), (_RET, 0, 0, _KILL), (_LD, 0, 0, _NR)]
     if machine == "x86_64":
         prog += [(_JGE, 0, 1, 0x40000000), errno(_EPERM)]  # the x32 ABI numbers alias the 64-bit ones
     for number in denied:
         prog += [(_JEQ, 0, 1, number), errno(_EPERM)]
-    prog += [(_JEQ, 0, 1, nr["clone3"]), errno(_ENOSYS)]  # glibc then falls back to clone, which we can inspect
-    prog += [(_JEQ, 0, 3, nr["clone"]), (_LD, 0, 0, _ARG0), (_JSET, 1, 0, CLONE_THREAD), errno(_EPERM)]
-    prog += [(_LD, 0, 0, _NR)]
+    prog += [(_JEQ, 0, 1, nr["clone3"]), errno(_ENOSYS)]  # glibc then falls back to clone, refused above
     for name in ("kill", "tgkill"):  # a thread or process may signal itself (abort, faulthandler), nobody else
         prog += [(_JEQ, 0, 3, nr[name]), (_LD, 0, 0, _ARG0), (_JEQ, 1, 0, own_pid), errno(_EPERM),
                  (_LD, 0, 0, _NR)]
@@ -225,3 +226,18 @@ def audit(root, deny_read, refused_imports):
                     raise Refused(f"importing {bad} is not allowed here: the model must be your own NumPy network")
 
     sys.addaudithook(hook)
+    _refuse_threads()
+
+
+def _refuse_threads():
+    """Starting a thread fails in the kernel (seccomp refuses clone); this says why, where Python would not."""
+    import _thread
+    import threading
+
+    def refused(*args, **kwargs):
+        raise Denied("learnnn's sandbox does not allow starting threads: each call runs on one thread")
+
+    for module in (_thread, threading):
+        for name in ("start_new_thread", "_start_new_thread", "start_joinable_thread", "_start_joinable_thread"):
+            if hasattr(module, name):
+                setattr(module, name, refused)

@@ -23,7 +23,9 @@ from .wire import Generated, WireError, decode, drain, encode, pack, unpack
 
 
 def _where(exc):
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(os.getcwd())]
+    ours = os.path.dirname(os.path.abspath(__file__)) + os.sep  # inside the worker folder on the process-only tier
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename.startswith(os.getcwd()) and not f.filename.startswith(ours)]
     if not frames:
         return ""
     f = frames[-1]

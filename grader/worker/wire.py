@@ -3,8 +3,9 @@
 Both ends import this module. The worker encodes what learner code returns;
 the trusted side decodes it with :func:`unpack` and :func:`decode`, which treat
 every byte as hostile: sizes are checked before anything is read, the header's
-nesting depth and node count are checked before it is parsed, and each blob may
-be referenced once, so a reply can't make the grader hold more than
+nesting depth and node count are checked before it is parsed, each array's
+dtype (numbers only, never zero bytes per element) and element count are checked
+from its ``.npy`` header before it is made, and each blob may be referenced once, so a reply can't make the grader hold more than
 ``Limits.total_bytes`` (the "1 MiB array referenced 1024 times" attack).
 Arrays load with ``allow_pickle=False``.
 """
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_ITEMS = 100_000  # items a generator may yield before it is refused
-ARRAY_KINDS = "biufcUSMm"  # bool, ints, floats, complex, str, bytes, datetime, timedelta: never objects or records
+ARRAY_KINDS = "biufc"  # bool, ints, floats, complex: never strings, objects or records
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
 
 
@@ -32,6 +33,7 @@ class Limits:
     header_bytes: int = 16 * 1024 * 1024
     blobs: int = 10_000
     total_bytes: int = 256 * 1024 * 1024  # header + every blob, as read and as materialised
+    elements: int = 32 * 1024 * 1024  # in all arrays together: 256 MB once the grader turns them into float64
     depth: int = 64
     nodes: int = 1_000_000
 
@@ -198,14 +200,33 @@ def unpack(read, limits=LIMITS):
     text = read(size)
     check_shape(text, limits)
     header = json.loads(text)
-    blobs, total = [], size
+    blobs, total, elements = [], size, 0
     for _ in range(count):
         (n,) = struct.unpack("!Q", read(8))
         total += n
         if total > limits.total_bytes:
             raise WireError(f"the message is larger than {limits.total_bytes} bytes")
-        arr = np.load(io.BytesIO(read(n)), allow_pickle=False)
-        if arr.dtype.kind not in ARRAY_KINDS or arr.dtype.fields is not None:
-            raise WireError(f"an array of dtype {arr.dtype}")
+        arr = _load(read(n), limits.elements - elements)
+        elements += arr.size
         blobs.append(arr)
     return header, blobs
+
+
+def _load(data, elements):
+    """One ``.npy`` blob, its dtype and shape checked from its header before the array is made.
+
+    A zero-byte dtype (``|S0``) would let a few bytes stand for 10**15 elements.
+    """
+    f = io.BytesIO(data)
+    try:
+        header = {(1, 0): np.lib.format.read_array_header_1_0,
+                  (2, 0): np.lib.format.read_array_header_2_0}[np.lib.format.read_magic(f)]
+        shape, _, dtype = header(f)
+    except (ValueError, TypeError, SyntaxError, KeyError) as exc:
+        raise WireError(f"an unreadable array ({exc})") from None
+    if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.itemsize == 0:
+        raise WireError(f"an array of dtype {dtype}")
+    if math.prod(shape) > elements:
+        raise WireError(f"arrays of more than {LIMITS.elements} numbers in all")
+    f.seek(0)
+    return np.load(f, allow_pickle=False)
