@@ -43,7 +43,11 @@ def _interrupt(signum, frame):
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="A CSV of the class (e.g. the LMS's gradebook export): its rows are matched to submissions, "
                    "learners with no submission get a `missing` row.")
-def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roster):
+@click.option("--scheduler", metavar="ADDRESS", envvar="DASK_SCHEDULER_ADDRESS", default=None,
+              help="Grade on a Dask cluster: its scheduler's address (tcp://HOST:8786; default "
+                   "$DASK_SCHEDULER_ADDRESS), or local:N for a cluster of N workers on this machine. "
+                   'Needs pip install "learnnn[dask]"; every worker must have the kernel sandbox.')
+def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roster, scheduler):
     """Grade a class: SUBMISSIONS are folders or zips, one per learner (an LMS download),
     a folder of them, or a zip of zips.
 
@@ -56,7 +60,7 @@ def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roste
     cached by content, so a rerun (also after Ctrl-C) grades only what changed.
     Exit 0 when every submission was graded, 1 when learnnn failed on some (status error).
     """
-    from .. import classpool, classreport, gradebook  # only instructors pay for these imports
+    from .. import classpool, classreport, executors, gradebook  # only instructors pay for these imports
     from ..intake import discover
     course = load_course()
     for exercise in course.exercises.values():
@@ -84,13 +88,15 @@ def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roste
     except ValueError:  # not the main thread (embedded use): leave signals alone
         previous = None
     try:
-        with click.progressbar(length=len(found), label="Grading", file=sys.stderr, show_eta=True,
-                               show_pos=True, item_show_func=lambda r: r.id if r else "") as bar:
+        with executors.engine(scheduler, jobs=jobs) as engine, \
+                click.progressbar(length=len(found), label="Grading", file=sys.stderr, show_eta=True,
+                                  show_pos=True, item_show_func=lambda r: r.id if r else "") as bar:
             def done(result):
                 results.append(result)
                 bar.update(1, result)
 
-            results = classpool.grade_class(found, course, jobs=jobs, budget=budget, cache=cache, on_result=done)
+            results = classpool.grade_class(found, course, jobs=jobs, executor=engine.executor, budget=budget,
+                                            cache=cache, on_result=done, require_kernel=engine.remote)
     except KeyboardInterrupt:
         kept = f"are cached in {out / '.cache'}; run the same command again to finish" if cache else "were not kept"
         echo(f"\ninterrupted: {len(results)} of {len(found)} submissions were graded and {kept}. "
@@ -104,7 +110,7 @@ def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roste
         cache.prune()
     page = classreport.write(out / "report", results, course)
     summary = classreport.summarise(results, course)
-    echo(f"Graded {len(results)} submissions in {time.perf_counter() - started:.1f} s with {jobs} jobs "
+    echo(f"Graded {len(results)} submissions in {time.perf_counter() - started:.1f} s {engine.description} "
          f"({sum(r.cached for r in results)} from the cache): "
          f"{', '.join(f'{n} {s}' for s, n in sorted(summary['statuses'].items()))}; "
          f"mean score {summary['mean']:.0f}%.")
