@@ -1,10 +1,16 @@
-"""The class report: matplotlib charts (Agg, no display needed) and an index page in Markdown and HTML."""
+"""The class report: matplotlib charts (Agg, no display needed) and an index page in Markdown and HTML.
+
+What an instructor reads first: the run's isolation tier, the "needs attention"
+list, then a table with a row per learner, then the class's charts.
+"""
 import collections
 import html
+import importlib
 import io
 import statistics
 
 from .gradebook import atomic_write
+from .review import failure_causes
 
 GRADED = ("graded", "incomplete", "stopped")  # rows whose code was actually run
 TOP = 15
@@ -14,28 +20,39 @@ def _pct(part, whole):
     return 100.0 * part / whole if whole else 0.0
 
 
-def summarise(results, course):
-    """The numbers behind the charts, as plain data."""
+def isolation_tier():
+    """The sandbox's isolation tier in force, as the engine states it; "unknown" if it can't say."""
+    try:
+        module = importlib.import_module(".isolation", __package__)
+    except ImportError:
+        return "unknown"
+    for name in ("tier", "current_tier", "describe"):
+        func = getattr(module, name, None)
+        if callable(func):
+            try:
+                return str(getattr(func(), "description", None) or func())
+            except Exception as exc:  # the report must still be written; say why the tier is not known
+                return f"unknown ({type(exc).__name__}: {exc})"
+    return "unknown"
+
+
+def summarise(results, course, reviews):
+    """The numbers behind the charts and tables, as plain data."""
     graded = [r for r in results if r.status in GRADED]
     percent = [_pct(r.total, r.max) for r in graded]
     exercises = {}
-    tests = collections.Counter()
-    attempts = collections.Counter()
     for name in course.exercises:
         present = [r.exercises[name] for r in graded if r.exercises[name].status != "missing"]
         exercises[name] = {"submitted": len(present), "passed": _pct(sum(e.passed for e in present), len(present)),
                            "mean": _pct(sum(e.score for e in present), sum(e.max for e in present))}
-        for grade in present:
-            for t in grade.tests:
-                attempts[(name, t["name"])] += 1
-                tests[(name, t["name"])] += not t["passed"]
-    failing = sorted(((_pct(tests[k], attempts[k]), *k) for k in attempts if tests[k]), key=lambda x: (-x[0], x[1:]))
+    failing, _ = failure_causes(graded, reviews, course)
     quiz_means = {}
     for r in results:
         for quiz_id, grade in r.quizzes.items():
             if grade.status == "graded":
                 quiz_means.setdefault(quiz_id, []).append(_pct(grade.score, grade.max))
-    return {"count": len(results), "statuses": collections.Counter(r.status for r in results),
+    return {"count": len(results), "statuses": collections.Counter(reviews[r.id].status for r in results),
+            "learners": [(r, reviews[r.id]) for r in sorted(results, key=lambda r: r.id)],
             "percent": percent, "mean": statistics.fmean(percent) if percent else 0.0,
             "median": statistics.median(percent) if percent else 0.0, "exercises": exercises,
             "failing": failing[:TOP], "quizzes": {q: statistics.fmean(v) for q, v in quiz_means.items()},
@@ -52,9 +69,13 @@ def _png(path, draw, size=(7, 4)):
     atomic_write(path, buf.getvalue())
 
 
-def write(folder, results, course):
-    """Charts and index.md / index.html in ``folder``; returns the HTML page's path."""
-    s = summarise(results, course)
+def write(folder, results, course, reviews, *, tier=None):
+    """Charts and index.md / index.html in ``folder``; returns the HTML page's path.
+
+    ``reviews`` is review.review(...)'s {id: Review}; ``tier`` the isolation tier (default: asked of the engine).
+    """
+    s = summarise(results, course, reviews)
+    s["tier"] = tier if tier is not None else isolation_tier()
 
     def scores(ax):
         ax.hist(s["percent"], bins=[i * 10 for i in range(11)], color="#4c72b0", edgecolor="white")
@@ -74,7 +95,8 @@ def write(folder, results, course):
         rows = list(reversed(s["failing"]))
         ax.barh(range(len(rows)), [r[0] for r in rows], color="#c44e52")
         ax.set_yticks(range(len(rows)), [f"{r[1]}: {r[2]}" for r in rows], fontsize=8)
-        ax.set(xlabel="% of submissions failing it", xlim=(0, 100), title="Tests failed most often")
+        ax.set(xlabel="% of submissions failing it (root causes only)", xlim=(0, 100),
+               title="Tests failed most often")
 
     def slowest(ax):
         rows = list(reversed(s["slowest"]))
@@ -85,44 +107,59 @@ def write(folder, results, course):
     charts = [("scores.png", "Score distribution", scores, (7, 4)),
               ("exercises.png", "Pass rate per exercise", exercises, (7, 4)),
               ("failing-tests.png", "Tests most learners fail", failing, (8, 1.5 + 0.3 * len(s["failing"]))),
+              # the one timing-dependent file: the pages only link it, so they stay the same bytes run to run
               ("slowest.png", "Slowest submissions", slowest, (7, 1.5 + 0.3 * len(s["slowest"])))]
     for name, _, draw, size in charts:
         _png(folder / name, draw, size)
-    atomic_write(folder / "index.md", _markdown(s, charts))
-    atomic_write(folder / "index.html", _html(s, charts))
+    atomic_write(folder / "index.md", _markdown(s, charts, course))
+    atomic_write(folder / "index.html", _html(s, charts, course))
     return folder / "index.html"
 
 
-def _tables(s):
+def _attention(s):
+    return [(r.id, note) for r, review in s["learners"] for note in review.attention] or [["-", "nothing"]]
+
+
+def _tables(s, course):
     """(title, header, rows) shared by both pages."""
     statuses = ", ".join(f"{n} {k}" for k, n in sorted(s["statuses"].items()))
+    names = list(course.exercises)
+    learners = [[r.id, review.status, f"{r.total} / {r.max}",
+                 *(f"{r.exercises[n].score} {review.exercises[n].replace('_', ' ')}" for n in names)]
+                for r, review in s["learners"]]
     return [
         ("Class", ["submissions", "statuses", "mean score", "median score"],
          [[s["count"], statuses, f"{s['mean']:.1f}%", f"{s['median']:.1f}%"]]),
+        ("Needs attention", ["submission", "what"], _attention(s)),
+        ("Learners", ["submission", "status", "total", *names], learners),
         ("Exercises", ["exercise", "submitted", "passed every test", "mean points"],
          [[n, e["submitted"], f"{e['passed']:.0f}%", f"{e['mean']:.0f}%"] for n, e in s["exercises"].items()]),
-        ("Tests failed most often", ["exercise", "test", "failed by"],
+        ("Tests failed most often (root causes: knock-on failures are not counted)", ["exercise", "test or cause", "failed by"],
          [[ex, test, f"{pct:.0f}%"] for pct, ex, test in s["failing"]]),
         ("Quizzes", ["quiz", "mean score"], [[q, f"{m:.0f}%"] for q, m in s["quizzes"].items()]),
-        ("Slowest submissions", ["submission", "seconds"], [[i, f"{sec:.1f}"] for sec, i in s["slowest"]]),
     ]
 
 
-def _markdown(s, charts):
-    lines = ["# Class report", ""]
-    for title, header, rows in _tables(s):
+def _md_cell(value):
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _markdown(s, charts, course):
+    lines = ["# Class report", "", f"Isolation: {s['tier']}", ""]
+    for title, header, rows in _tables(s, course):
         lines += [f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows] + [""]
+        lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows] + [""]
     lines += [f"![{alt}]({name})" for name, alt, _, _ in charts]
     return "\n".join(lines) + "\n"
 
 
-def _html(s, charts):
+def _html(s, charts, course):
     e = html.escape
     parts = ["<!doctype html><meta charset=utf-8><title>Class report</title>",
              "<style>body{font-family:sans-serif;max-width:60em;margin:auto}table{border-collapse:collapse}"
              "td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}</style><h1>Class report</h1>"]
-    for title, header, rows in _tables(s):
+    parts.append(f"<p>Isolation: {e(s['tier'])}</p>")
+    for title, header, rows in _tables(s, course):
         parts.append(f"<h2>{e(title)}</h2><table><tr>{''.join(f'<th>{e(h)}</th>' for h in header)}</tr>")
         parts += [f"<tr>{''.join(f'<td>{e(str(c))}</td>' for c in row)}</tr>" for row in rows]
         parts.append("</table>")

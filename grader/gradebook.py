@@ -14,6 +14,7 @@ from pathlib import Path
 from . import __version__, quiz as quizzes
 from .grading import STATUSES, quiz_lessons
 from .results import SubmissionResult
+from .review import ROW_STATUSES
 from .manifest import PACKAGE, data_dir
 
 UMASK = os.umask(0o022)  # the only way to read the umask is to set it
@@ -81,19 +82,37 @@ def _quiz_ids(course):
     return [lesson.id for lesson in quiz_lessons(course)]
 
 
-def grades_csv(results, course):
+def grades_csv(results, course, reviews):
+    """One row per learner: id, original name, status, each exercise's points and status, quizzes, totals."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     quiz_ids = _quiz_ids(course)
-    writer.writerow(["id", "status", *course.exercises, *(f"quiz {q}" for q in quiz_ids), "total", "max", "note"])
+    writer.writerow(["id", "original name", "status",
+                     *(c for n in course.exercises for c in (n, f"{n} status")),
+                     *(f"quiz {q}" for q in quiz_ids), "total", "max", "note", "needs attention"])
     for r in results:
-        writer.writerow([r.id, r.status, *(r.exercises[n].score if n in r.exercises else "" for n in course.exercises),
-                         *(r.quizzes[q].score if q in r.quizzes else "" for q in quiz_ids), r.total, r.max, r.note])
+        review = reviews[r.id]
+        cells = [c for n in course.exercises for c in
+                 ((r.exercises[n].score, review.exercises[n]) if n in r.exercises else ("", ""))]
+        writer.writerow([r.id, review.original_name, review.status, *cells,
+                         *(r.quizzes[q].score if q in r.quizzes else "" for q in quiz_ids), r.total, r.max,
+                         "; ".join(filter(None, [r.note, *(f"graded {x}" for x in review.graded_as)])),
+                         "; ".join(review.attention)])
     return out.getvalue()
 
 
-def grades_json(results):
-    return json.dumps({"submissions": [r.to_json() for r in results]}, indent=2, ensure_ascii=False) + "\n"
+def grades_json(results, reviews):
+    rows = []
+    for r in results:
+        review = reviews[r.id]
+        row = r.to_json()
+        row["status"] = review.status
+        row["original_name"] = review.original_name
+        for name, grade in row["exercises"].items():
+            grade["status"] = review.exercises[name]
+        row["attention"] = review.attention
+        rows.append(row)
+    return json.dumps({"submissions": rows}, indent=2, ensure_ascii=False) + "\n"
 
 
 def _code(name):
@@ -104,22 +123,28 @@ def _quote(text):
     return "\n".join(f"    {line}" for line in str(text).splitlines() or [""])
 
 
-def feedback(result, course, loaded=None):
+def feedback(result, course, loaded=None, review=None):
     """The learner's page: every failed test's message, quiz mistakes, and what was not graded."""
     loaded = loaded if loaded is not None else {}
+    status = review.status if review else result.status
+    statuses = review.exercises if review else {n: e.status for n, e in result.exercises.items()}
     lines = [f"# Feedback for {result.id}", "",
-             f"Status: **{result.status}** ({STATUSES.get(result.status, '')}). "
+             f"Status: **{status}** ({STATUSES.get(status) or ROW_STATUSES.get(status, '')}). "
              f"Total: **{result.total} / {result.max}**.", ""]
     if result.note:
         lines += [f"Note: {result.note}", ""]
+    if review and review.graded_as:
+        lines += ["Files graded under another name: " + ", ".join(_code(x) for x in review.graded_as) + ".", ""]
     lines += ["| exercise | points | status |", "|---|---|---|"]
-    lines += [f"| {n} | {e.score} / {e.max} | {e.status} |" for n, e in result.exercises.items()]
+    lines += [f"| {n} | {e.score} / {e.max} | {statuses[n].replace('_', ' ')} |" for n, e in result.exercises.items()]
     lines += [f"| quiz {q} | {g.score} / {g.max} | {g.status} |" for q, g in result.quizzes.items()]
     for name, grade in result.exercises.items() if result.status != "rejected" else ():
         lines += ["", f"## {name}: {grade.score} / {grade.max}", ""]
         if grade.status == "missing":
             lines.append(f"`{name}.py` was not in the submission, so none of its tests could pass.")
             continue
+        if statuses[name] == "stub":
+            lines.append(f"`{name}.py` is still the starting stub: write the functions it asks for.")
         if grade.error:
             lines += ["The hidden tests could not run (not your fault; tell your instructor):", _quote(grade.error)]
         failed = [t for t in grade.tests if not t["passed"]]
@@ -149,16 +174,19 @@ def feedback(result, course, loaded=None):
     return "\n".join(lines) + "\n"
 
 
-def write(out, results, course):
-    """grades.csv, grades.json and feedback/; stale feedback of submissions no longer there is removed."""
+def write(out, results, course, reviews):
+    """grades.csv, grades.json and feedback/; stale feedback of submissions no longer there is removed.
+
+    ``reviews`` is review.review(...)'s {id: Review}: the statuses and attention notes written beside the points.
+    """
     out = Path(out)
     results = sorted(results, key=lambda r: r.id)
-    atomic_write(out / "grades.json", grades_json(results))
-    atomic_write(out / "grades.csv", grades_csv(results, course))
+    atomic_write(out / "grades.json", grades_json(results, reviews))
+    atomic_write(out / "grades.csv", grades_csv(results, course, reviews))
     folder = out / "feedback"
     keep, loaded = {f"{r.id}.md" for r in results}, {}
     for r in results:
-        atomic_write(folder / f"{r.id}.md", feedback(r, course, loaded))
+        atomic_write(folder / f"{r.id}.md", feedback(r, course, loaded, reviews[r.id]))
     for stale in folder.glob("*.md"):
         if stale.name not in keep:
             stale.unlink()

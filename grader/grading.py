@@ -70,7 +70,8 @@ def _grade_exercise(course, exercise, src, budget):
         return _missing(course, exercise)
     started = time.perf_counter()
     result = run_checks(course=course, source_dir=src, exercises=[exercise.name], budget_factor=budget)[0]
-    tests = [{**t.to_json(), "message": SCRUB.sub("<sandbox>", t.message)} for t in result.tests]
+    tests = [{**t.to_json(), "message": SCRUB.sub("<sandbox>", t.message), "weight": t.max_score}
+             for t in result.tests]
     status = ("error" if result.error else "stopped" if result.budget_exhausted
               else "passed" if result.passed else "failed")
     return ExerciseGrade(_num(result.score), _num(result.max_score), status, tests,
@@ -89,8 +90,8 @@ def _missing(course, exercise):
         with tempfile.TemporaryDirectory(prefix="learnnn-grade-") as empty:
             result = run_checks(course=course, source_dir=empty, exercises=[exercise.name])[0]
         message = f"{exercise.filename} is not in the submission"
-        tests = [{"name": t.name, "passed": False, "kind": Outcome.MISSING.value, "message": message}
-                 for t in result.tests]
+        tests = [{"name": t.name, "passed": False, "kind": Outcome.MISSING.value, "message": message,
+                  "weight": t.max_score} for t in result.tests]
         _MISSING[key] = ExerciseGrade(0, _num(result.max_score), "error" if result.error else "missing", tests,
                                       SCRUB.sub("<sandbox>", result.error))
     return dataclasses.replace(_MISSING[key], tests=list(_MISSING[key].tests))

@@ -15,6 +15,8 @@ MANIFEST = PACKAGE / "course.yaml"
 LESSON_FIELDS = {"id", "title", "exercises"}
 EXERCISE_FIELDS = {"name", "title", "hints", "points", "time_limit", "time_budget", "memory_mb", "own_stack"}
 DEFAULT_FIELDS = {"points", "time_limit", "time_budget", "memory_mb"}
+KINDS = {"points": float, "time_limit": float, "time_budget": float, "memory_mb": int}
+POINTS = 10  # an exercise's points, split across its hidden tests (see weights.py)
 BUDGET_FACTOR = 10  # without a time_budget, an exercise's calls may take this many times its time_limit in all
 
 
@@ -45,7 +47,7 @@ class Exercise:
     title: str
     lesson: str
     hints: tuple
-    points: int
+    points: float  # what the whole exercise is worth in `learnnn grade`
     time_limit: float
     memory_mb: int
     own_stack: bool
@@ -184,10 +186,10 @@ class _Reader:
         for key in ("title", "lessons"):
             if key not in top:
                 self.fail(root, f"the manifest has no '{key}'")
-        defaults = {"points": 1, "time_limit": 10.0, "time_budget": None, "memory_mb": 1024}
+        defaults = {"points": POINTS, "time_limit": 10.0, "time_budget": None, "memory_mb": 1024}
         if "defaults" in top:
             for key, node in self.mapping(top["defaults"], DEFAULT_FIELDS, "defaults").items():
-                defaults[key] = self.scalar(node, float if key.startswith("time") else int, f"defaults.{key}")
+                defaults[key] = self.scalar(node, KINDS[key], f"defaults.{key}")
         lessons, exercises, seen = [], {}, set()
         for number, node in enumerate(self.sequence(top["lessons"], "lessons"), start=1):
             fields = self.mapping(node, LESSON_FIELDS, "a lesson")
@@ -222,5 +224,9 @@ class _Reader:
         get = lambda key, kind: self.scalar(fields[key], kind, f"{name}.{key}") if key in fields else defaults[key]
         own = self.scalar(fields["own_stack"], bool, f"{name}.own_stack") if "own_stack" in fields else False
         return Exercise(name, self.scalar(fields["title"], str, f"{name}.title"), lesson, hints,
-                        get("points", int), get("time_limit", float), get("memory_mb", int), own, earlier,
+                        _whole(get("points", float)), get("time_limit", float), get("memory_mb", int), own, earlier,
                         get("time_budget", float))
+
+
+def _whole(x):
+    return int(x) if float(x).is_integer() else x

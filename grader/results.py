@@ -148,8 +148,7 @@ class SubmissionResult:
 
 def _with_kind(test):
     """A test entry of an older cache, which had no "kind"."""
-    return {"name": test["name"], "passed": test["passed"],
-            "kind": test.get("kind", "passed" if test["passed"] else "failed"), "message": test["message"]}
+    return {**test, "kind": test.get("kind", "passed" if test["passed"] else "failed")}
 
 
 def _num(x):

@@ -197,14 +197,15 @@ def test_each_submission_gets_exactly_the_points_it_earned(rows, relu_tests, kla
     full = rows["carol"]["exercises"]["activations"]["max"]
     neuron_full = rows["carol"]["exercises"]["neuron"]["max"]
     oracle = run_checks(course=course, source_dir=klass["class"] / "buggy", exercises=["activations"])[0]
-    assert 0 < score(rows["buggy"]) == oracle.score < full
+    assert 0 < score(rows["buggy"]) == round(full * oracle.score / oracle.max_score, 2) < full  # points split by test
     for ident in ("stub", "conftest", "hang_import", "crash_import", "exit_import", "forged"):
         assert score(rows[ident]) == 0, ident
         assert score(rows[ident], "neuron") == neuron_full, ident  # one exercise's faults cost only its points
     for ident in ("hang_relu", "fork", "hog", "flood"):
         failed = [t["name"] for t in rows[ident]["exercises"]["activations"]["tests"] if not t["passed"]]
         assert sorted(failed) == sorted(relu_tests), ident
-        assert score(rows[ident]) == full - len(relu_tests)
+        tests = len(rows[ident]["exercises"]["activations"]["tests"])
+        assert score(rows[ident]) == round(full * (tests - len(relu_tests)) / tests, 2)
     assert rows["incomplete"]["status"] == "incomplete" and score(rows["incomplete"]) == full
     assert rows["incomplete"]["exercises"]["neuron"]["status"] == "missing"
     assert rows["empty"]["status"] == "empty" and rows["empty"]["total"] == 0
@@ -252,12 +253,13 @@ def test_nothing_escapes_and_nothing_is_left_running(klass):
 def test_gradebook_files(klass, rows):
     out = klass["out"]
     lines = (out / "grades.csv").read_text().splitlines()
-    assert lines[0] == "id,status,activations,neuron,quiz 01-intro,quiz 02-activations,quiz 03-neuron,total,max,note"
-    assert len(lines) == 21 and lines[1].startswith("alice,graded,")
+    assert lines[0] == ("id,original name,status,activations,activations status,neuron,neuron status,"
+                        "quiz 01-intro,quiz 02-activations,quiz 03-neuron,total,max,note,needs attention")
+    assert len(lines) == 21 and lines[1].startswith("alice,") and lines[1].split(",")[2] == "graded"
     alice = rows["alice"]
     assert set(alice) >= {"id", "status", "total", "max", "exercises"}
     assert set(alice["exercises"]["activations"]) >= {"score", "max", "passed", "status", "tests"}
-    assert set(alice["exercises"]["activations"]["tests"][0]) == {"name", "passed", "kind", "message"}
+    assert set(alice["exercises"]["activations"]["tests"][0]) >= {"name", "passed", "kind", "message", "weight"}
     assert alice["total"] == sum(e["score"] for e in alice["exercises"].values()) + sum(
         q["score"] for q in alice["quizzes"].values())
     feedback = (out / "feedback" / "buggy.md").read_text()

@@ -106,4 +106,4 @@ def main():
         sys.exit(3)
 
 
-from . import grade, learn, quizzes, tools  # noqa: E402,F401  (register commands)
+from . import grade, gradescope, learn, quizzes, tools  # noqa: E402,F401  (register commands)

@@ -1,4 +1,5 @@
 """`learnnn grade`: bulk grading for instructors."""
+import contextlib
 import os
 import signal
 import sys
@@ -8,10 +9,13 @@ from pathlib import Path
 import click
 
 from .. import grading, quiz
+from ..exports import FORMATS
 from ..manifest import LearnnnError
+from ..review import EXERCISE_STATUSES, ROW_STATUSES
 from . import app, echo, load_course
 
-STATUS_HELP = "\n".join(f"  {name:<11} {what}" for name, what in grading.STATUSES.items())
+STATUS_HELP = "\n".join(f"  {name:<11} {what}" for name, what in {**grading.STATUSES, **ROW_STATUSES}.items())
+EXERCISE_HELP = "\n".join(f"  {name:<15} {what}" for name, what in EXERCISE_STATUSES.items())
 
 
 def _cores():
@@ -22,7 +26,31 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt  # a kill takes the same careful way out as Ctrl-C
 
 
-@app.command(epilog=f"\b\nStatuses (grades.csv, grades.json):\n{STATUS_HELP}")
+def _formats(ctx, param, values):
+    chosen = [v.strip().lower() for value in values for v in value.split(",") if v.strip()]
+    for name in chosen:
+        if name not in FORMATS:
+            raise click.BadParameter(f"'{name}' is not one of {', '.join(FORMATS)}")
+    return tuple(dict.fromkeys(chosen))
+
+
+class LogProgress:
+    """Progress for a log (stderr not a terminal): a line for the first result, then every few seconds, and the last."""
+
+    def __init__(self, total, every=5.0, clock=time.monotonic):
+        self.total, self.done, self.every, self.clock = total, 0, every, clock
+        self.started = self.last = clock()
+
+    def update(self, n, result):  # click's progressbar.update signature
+        self.done += n
+        now = self.clock()
+        if self.done in (1, self.total) or now - self.last >= self.every:
+            self.last = now
+            echo(f"graded {self.done}/{self.total} ({result.id}), {now - self.started:.0f} s", err=True)
+
+
+@app.command(epilog=f"\b\nStatuses (grades.csv, grades.json):\n{STATUS_HELP}\n\n"
+                    f"\b\nExercise statuses (beside each exercise's points):\n{EXERCISE_HELP}")
 @click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "-o", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for grades.csv, grades.json, feedback/ and report/.")
@@ -43,11 +71,21 @@ def _interrupt(signum, frame):
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="A CSV of the class (e.g. the LMS's gradebook export): its rows are matched to submissions, "
                    "learners with no submission get a `missing` row.")
+# -- exports, report and weights
+@click.option("--format", "formats", multiple=True, callback=_formats, metavar="canvas|moodle|gradescope",
+              help="Also write DIR/canvas.csv, DIR/moodle.csv or DIR/gradescope/<id>/results.json "
+                   "(repeat or comma-separate).")
+@click.option("--weights", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="YAML (`activations: 10`) or CSV (`exercise,points`) of points per exercise over the "
+                   "manifest's `points:`; `quizzes` or `quiz <lesson id>` set a quiz's points (default 1 per question).")
+@click.option("--assignment", default=None, help="The grade column's name in canvas.csv and moodle.csv, e.g. "
+                                                 "'Neural nets (1234)' for Canvas assignment 1234 (default: the course title).")
 @click.option("--scheduler", metavar="ADDRESS", envvar="DASK_SCHEDULER_ADDRESS", default=None,
               help="Grade on a Dask cluster: its scheduler's address (tcp://HOST:8786; default "
                    "$DASK_SCHEDULER_ADDRESS), or local:N for a cluster of N workers on this machine. "
                    'Needs pip install "learnnn[dask]"; every worker must have the kernel sandbox.')
-def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roster, scheduler):
+def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roster, formats, weights, assignment,
+          scheduler):
     """Grade a class: SUBMISSIONS are folders or zips, one per learner (an LMS download),
     a folder of them, or a zip of zips.
 
@@ -60,9 +98,10 @@ def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roste
     cached by content, so a rerun (also after Ctrl-C) grades only what changed.
     Exit 0 when every submission was graded, 1 when learnnn failed on some (status error).
     """
-    from .. import classpool, classreport, executors, gradebook  # only instructors pay for these imports
+    from .. import classpool, classreport, executors, exports, gradebook, review, weights as points_of
     from ..intake import discover
     course = load_course()
+    points = points_of.resolve(course, points_of.read(weights, course) if weights else None)
     for exercise in course.exercises.values():
         if not exercise.suite.is_file():
             raise LearnnnError(f"the hidden suite for {exercise.name} is missing ({exercise.suite}): "
@@ -88,12 +127,15 @@ def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roste
     except ValueError:  # not the main thread (embedded use): leave signals alone
         previous = None
     try:
-        with executors.engine(scheduler, jobs=jobs) as engine, \
-                click.progressbar(length=len(found), label="Grading", file=sys.stderr, show_eta=True,
-                                  show_pos=True, item_show_func=lambda r: r.id if r else "") as bar:
+        if sys.stderr.isatty():
+            bar = click.progressbar(length=len(found), label="Grading", file=sys.stderr, show_eta=True,
+                                    show_pos=True, item_show_func=lambda r: r.id if r else "")
+        else:
+            bar = contextlib.nullcontext(LogProgress(len(found)))
+        with executors.engine(scheduler, jobs=jobs) as engine, bar as shown:
             def done(result):
                 results.append(result)
-                bar.update(1, result)
+                shown.update(1, result)
 
             results = classpool.grade_class(found, course, jobs=jobs, executor=engine.executor, budget=budget,
                                             cache=cache, on_result=done, require_kernel=engine.remote)
@@ -105,14 +147,22 @@ def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roste
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-    gradebook.write(out, results, course)
+    results = [points_of.apply(r, points) for r in results]
+    reviews = review.review(results, found, course)
+    gradebook.write(out, results, course, reviews)
+    written = exports.write(out, formats, results, reviews, {s.id: exports.person(s) for s in found}, course,
+                            assignment=assignment or course.title)
     if cache is not None:
         cache.prune()
-    page = classreport.write(out / "report", results, course)
-    summary = classreport.summarise(results, course)
+    tier = classreport.isolation_tier()
+    page = classreport.write(out / "report", results, course, reviews, tier=tier)
+    summary = classreport.summarise(results, course, reviews)
     echo(f"Graded {len(results)} submissions in {time.perf_counter() - started:.1f} s {engine.description} "
          f"({sum(r.cached for r in results)} from the cache): "
          f"{', '.join(f'{n} {s}' for s, n in sorted(summary['statuses'].items()))}; "
          f"mean score {summary['mean']:.0f}%.")
-    echo(f"Wrote {out / 'grades.csv'}, {out / 'grades.json'}, {out / 'feedback'}/ and {page}")
+    attention = sum(bool(r.attention) for r in reviews.values())
+    echo(f"Isolation: {tier}. {attention} submissions need attention (listed in the report).")
+    echo(f"Wrote {out / 'grades.csv'}, {out / 'grades.json'}, {out / 'feedback'}/, "
+         f"{''.join(f'{p}, ' for p in written)}and {page}")
     raise SystemExit(1 if summary["statuses"]["error"] else 0)

@@ -1,0 +1,58 @@
+"""`learnnn gradescope`: run learnnn as a Gradescope autograder."""
+from pathlib import Path
+
+import click
+
+from .. import grading
+from ..manifest import LearnnnError
+from . import app, echo, load_course
+
+
+@app.group()
+def gradescope():
+    """Grade on Gradescope: build the autograder bundle, or grade one submission there."""
+
+
+@gradescope.command()
+@click.option("--out", "-o", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for setup.sh, run_autograder, README.txt and autograder.zip.")
+@click.option("--install", default=None, metavar="REQUIREMENT|WHEEL",
+              help="What setup.sh pip-installs (default: this version of learnnn from PyPI); a .whl is bundled.")
+@click.option("--weights", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Points per exercise (as for `learnnn grade --weights`), bundled and used for every submission.")
+def autograder(out, install, weights):
+    """Write autograder.zip: upload it as the assignment's autograder (Ubuntu base image)."""
+    from .. import gradescope as gs, weights as points_of
+
+    course = load_course()
+    points = points_of.resolve(course, points_of.read(weights, course) if weights else None)
+    zipped = gs.write_bundle(out=out, course=course, points=points, install=install, weights=weights)
+    echo(f"Wrote {zipped}: upload it in Gradescope's autograder settings. "
+         f"Set the assignment's points to {gs._fmt(gs.total_points(course, points))}.")
+
+
+@gradescope.command()
+@click.argument("submission", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "-o", "out", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("/autograder/results/results.json"), show_default=True, help="Where results.json goes.")
+@click.option("--weights", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Points per exercise over the manifest's (YAML or CSV).")
+def results(submission, out, weights):
+    """Grade the learner's files in SUBMISSION and write Gradescope's results.json.
+
+    A results.json is written even when grading can't run, saying why; the exit
+    status is then 2.
+    """
+    from .. import archives, exports, gradescope as gs, weights as points_of
+    from ..gradebook import atomic_write
+
+    try:
+        course = load_course()
+        points = points_of.resolve(course, points_of.read(weights, course) if weights else None)
+        result, item, seconds = gs.grade_one(folder=submission, course=course, points=points,
+                                             budget=getattr(grading, "BUDGET", None), discover=archives.discover)
+    except LearnnnError as exc:
+        atomic_write(out, gs.failed_results(str(exc)))
+        raise
+    atomic_write(out, exports.gradescope_results(result, item, execution_time=seconds))
+    echo(f"{result.total} / {result.max} points ({item.status}); wrote {out}")

@@ -1,0 +1,171 @@
+"""What an instructor should look at: each exercise's status and the rows that need attention.
+
+Everything here reads graded results (and the submissions they came from);
+nothing grades. Test outcome kinds (``kind`` on a test, when the engine sets it)
+refine the statuses; without them the exercise-level status is used.
+"""
+import collections
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+EXERCISE_STATUSES = {
+    "passed": "every test passed",
+    "failed": "some tests failed",
+    "not_implemented": "every failed test met a function that is not written yet",
+    "stub": "the file is the untouched starting stub (an honest 0 is `failed`)",
+    "timed_out": "a call or the exercise's time budget ran out: what it stopped scores 0",
+    "crashed": "the code crashed the process running it",
+    "missing": "the file was not in the submission",
+    "error": "learnnn could not run the hidden tests",
+    "rejected": "the whole submission was refused: see the note",
+}
+ROW_STATUSES = {"timed_out": "graded, but some code hung: the tests it stopped score 0"}
+HUNG = {"timed_out", "budget_exhausted"}  # outcome kinds of code that did not finish
+
+
+@dataclass
+class Review:
+    id: str
+    status: str  # the submission's status, with hung code shown as timed_out rather than graded
+    exercises: dict  # exercise -> one of EXERCISE_STATUSES
+    attention: list = field(default_factory=list)  # sentences for the "needs attention" list
+    original_name: str = ""
+    identical: list = field(default_factory=list)  # ids of submissions with the same graded files
+    graded_as: list = field(default_factory=list)  # "src/Activations.py -> activations.py": files graded renamed
+
+
+def failed_kinds(grade):
+    return {t.get("kind") for t in grade.tests if not t["passed"]} - {None}
+
+
+def exercise_status(grade, *, stub=False, rejected=False):
+    if rejected:
+        return "rejected"
+    if grade.status in ("missing", "error"):
+        return grade.status
+    if stub:
+        return "stub"
+    kinds = failed_kinds(grade)
+    if grade.status == "stopped" or kinds & HUNG:
+        return "timed_out"
+    if "crashed" in kinds:
+        return "crashed"
+    if grade.status == "passed":
+        return "passed"
+    if kinds == {"not_implemented"} and not any(t["passed"] for t in grade.tests):
+        return "not_implemented"
+    return "failed"
+
+
+def _text(data):
+    text = data.decode("utf-8", "replace").removeprefix("\ufeff")
+    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").splitlines()).strip()
+
+
+def _stubs(course):
+    return {e.filename: _text(e.stub.read_bytes()) for e in course.exercises.values() if e.stub.is_file()}
+
+
+def review(results, submissions, course):
+    """{id: Review} for every result; ``submissions`` (same ids) give file contents and names."""
+    by_id = {s.id: s for s in submissions}
+    stubs = _stubs(course)
+    stubbed = {}
+    for sub in submissions:
+        stubbed[sub.id] = {f for f, data in sub.files.items() if f in stubs and _text(data) == stubs[f]}
+    groups = collections.defaultdict(list)
+    for sub in submissions:
+        modules = {f for f in sub.files if f in stubs}
+        if modules - stubbed[sub.id] and not sub.problem:  # copies of the stubs are flagged as stubs instead
+            groups[sub.digest].append(sub.id)
+    twins = {i: sorted(set(ids) - {i}) for ids in groups.values() if len(ids) > 1 for i in ids}
+    out = {}
+    for r in results:
+        sub = by_id.get(r.id)
+        stubs_here = stubbed.get(r.id, set())
+        statuses = {n: exercise_status(g, stub=f"{n}.py" in stubs_here, rejected=r.status == "rejected")
+                    for n, g in r.exercises.items()}
+        status = "timed_out" if r.status in ("graded", "incomplete") and "timed_out" in statuses.values() \
+            else r.status
+        item = Review(r.id, status, statuses, original_name=str(getattr(sub, "original_name", "") or r.id),
+                      identical=twins.get(r.id, []), graded_as=list(getattr(sub, "renamed", None) or []))
+        item.attention = _attention(r, item, sub, course)
+        out[r.id] = item
+    return out
+
+
+def _attention(result, item, sub, course):
+    notes = []
+    if result.status == "rejected":
+        return [f"rejected: {result.note}"]
+    if result.status in ("stopped", "error"):
+        notes.append(f"{result.status}: {result.note}" if result.note else result.status)
+    if result.status == "empty":
+        notes.append("nothing gradable: no exercise file and no quiz answer sheet")
+    by_status = collections.defaultdict(list)
+    for name, status in item.exercises.items():
+        by_status[status].append(name)
+    for status, what in (("timed_out", "timed out"), ("crashed", "crashed"), ("error", "could not be graded"),
+                         ("stub", "untouched starting stub")):
+        if by_status[status]:
+            notes.append(f"{what}: {', '.join(by_status[status])}")
+    ignored = list(getattr(sub, "ignored", []) or [])
+    if by_status["missing"] and result.status != "empty":
+        notes.append(f"missing: {', '.join(f'{n}.py' for n in by_status['missing'])}")
+    for name in by_status["missing"]:
+        near = [f for f in ignored if PurePosixPath(str(f)).stem.lower() == name]
+        if near:
+            notes.append(f"misplaced? {name}.py is missing but the submission holds {', '.join(near)}")
+    refused = [n for n, g in result.exercises.items() if "refused" in failed_kinds(g)]
+    if refused:
+        notes.append(f"refused an import or operation (a borrowed model?): {', '.join(refused)}")
+    for entry in getattr(sub, "set_aside", None) or []:
+        what, why = entry if isinstance(entry, (tuple, list)) and len(entry) == 2 else (entry, "")
+        notes.append(f"set aside: {what}" + (f" ({why})" if why else ""))
+    if getattr(sub, "missing", False):
+        notes.append("on the roster, but nothing was submitted")
+    if getattr(sub, "late", False):
+        notes.append("marked late by the LMS")
+    if item.identical:
+        notes.append(f"identical graded files to {', '.join(item.identical)}")
+    return notes
+
+
+def failure_causes(results, reviews, course):
+    """Most-failed tests counted by root cause: {(exercise, cause): learners}, and learners per exercise.
+
+    Tests of one exercise failing with one identical message (a module that does
+    not import, a function not written, a stub) count once, under the first of
+    them; an own-stack exercise whose learner broke an earlier module counts
+    nothing, since that module's own failures already count.
+    """
+    causes, tried = collections.Counter(), collections.Counter()
+    order = list(course.exercises)
+    for r in results:
+        statuses = reviews[r.id].exercises
+        for name, grade in r.exercises.items():
+            status = statuses[name]
+            if status in ("missing", "rejected", "error"):
+                continue
+            tried[name] += 1
+            exercise = course.exercises[name]
+            if exercise.own_stack and any(statuses.get(e) not in ("passed", None) for e in exercise.earlier):
+                continue
+            if status == "stub":
+                causes[(name, "untouched stub")] += 1
+                continue
+            failed = [t for t in grade.tests if not t["passed"]]
+            seen = set()
+            for t in failed:
+                key = (t.get("kind"), t["message"])
+                if key in seen:
+                    continue
+                seen.add(key)
+                alike = sum((u.get("kind"), u["message"]) == key for u in failed)
+                if alike == len(grade.tests) > 1:
+                    label = f"every test, one cause ({t.get('kind') or 'e.g. import failed'})"
+                else:
+                    label = t["name"]
+                causes[(name, label)] += 1
+    ranked = sorted(causes.items(), key=lambda kv: (-kv[1] / tried[kv[0][0]], order.index(kv[0][0]), kv[0][1]))
+    return [(100.0 * n / tried[ex], ex, label) for (ex, label), n in ranked], tried
