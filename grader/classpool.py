@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
+from . import __version__
 from .grading import grade_submission
 from .intake import Submission
 from .manifest import LearnnnError
@@ -88,7 +89,7 @@ def grade_class(submissions, course, *, jobs=1, executor=None, budget=None, cach
             for key in queue:
                 content = _content(by_key[key][0])
                 task = pool.submit(grade_watched, content, course, budget, hard_limit(content, course, budget),
-                                   require_kernel=require_kernel, within=run_tmp)
+                                   require_kernel=require_kernel, within=run_tmp, version=__version__)
                 pending[task] = key
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -15,12 +15,14 @@ import pickle
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 
+from . import __version__
 from .processes import reap
 from .results import SubmissionResult
 
@@ -38,13 +40,17 @@ class Verdict:
     message: str = ""
 
 
-def grade_watched(submission, course, budget, limit, *, require_kernel=False, within=None):
+def grade_watched(submission, course, budget, limit, *, require_kernel=False, within=None, version=__version__):
     """Grade ``submission`` in a watched child; a Verdict, never an exception for anything the submission does.
 
     ``limit`` is the hard limit in seconds (from when the child is ready);
     ``require_kernel`` makes a machine without the kernel sandbox refuse;
-    ``within`` is a folder to create the child's temp folder in (default: the system's).
+    ``within`` is a folder to create the child's temp folder in (default: the system's);
+    ``version`` is the caller's learnnn: the suites are this machine's, so another version refuses.
     """
+    if version != __version__:
+        return Verdict("error", message=f"the Dask worker on {socket.gethostname()} has learnnn {__version__}, "
+                                        f"not {version}: its hidden suites may differ, so it refused to grade")
     why = "its grading process died"
     for _ in range(RETRIES + 1):
         folder = tempfile.mkdtemp(prefix="learnnn-grader-", dir=within)
