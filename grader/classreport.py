@@ -5,7 +5,6 @@ list, then a table with a row per learner, then the class's charts.
 """
 import collections
 import html
-import importlib
 import io
 import statistics
 
@@ -21,19 +20,9 @@ def _pct(part, whole):
 
 
 def isolation_tier():
-    """The sandbox's isolation tier in force, as the engine states it; "unknown" if it can't say."""
-    try:
-        module = importlib.import_module(".isolation", __package__)
-    except ImportError:
-        return "unknown"
-    for name in ("tier", "current_tier", "describe"):
-        func = getattr(module, name, None)
-        if callable(func):
-            try:
-                return str(getattr(func(), "description", None) or func())
-            except Exception as exc:  # the report must still be written; say why the tier is not known
-                return f"unknown ({type(exc).__name__}: {exc})"
-    return "unknown"
+    """The isolation tier workers of this process get, as `learnnn doctor` states it."""
+    from .isolation import tier
+    return str(tier())
 
 
 def summarise(results, course, reviews):

@@ -157,6 +157,20 @@ def check_worker(report):
         report.add("ok", f"the worker that runs your code starts and computes ({time.perf_counter() - started:.2f} s)")
 
 
+def check_isolation(report):
+    """Which walls stand around learner code here (learnnn.isolation.tier), and why any is missing."""
+    from . import isolation
+
+    tier = isolation.tier()
+    why = f" ({'; '.join(tier.missing)})" if tier.missing else ""
+    if tier.kernel:
+        report.add("ok", f"isolation: {tier.name}{why}")
+    else:
+        report.add("note", f"isolation: {tier.name}{why}",
+                   "checks work as usual; `learnnn grade` needs the kernel tier (Linux with user namespaces) "
+                   "unless given --allow-process-only-isolation")
+
+
 # ---------------------------------------------------------------- the workspace
 
 
@@ -234,6 +248,7 @@ def diagnose(*, course, workspace_dir=None, start=None, worker=True):
     check_numpy(report)
     check_dependencies(report)
     if worker:
+        check_isolation(report)
         check_worker(report)
     try:
         ws = workspace.find(course, workspace_dir, start=start)

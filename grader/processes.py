@@ -1,10 +1,15 @@
-"""Finding and stopping the sandbox workers a grader process started, even ones it lost track of."""
+"""Finding and stopping the sandbox workers a grader process started, even ones it lost track of.
+
+Under kernel isolation the process to kill is bwrap: its child is PID 1 of the
+worker's PID namespace and dies with it (--die-with-parent), taking every
+process in that namespace along.
+"""
 import os
 import signal
 import time
 from pathlib import Path
 
-from .sandbox import WORKER
+from .sandbox import MARKER
 
 
 def _proc_pids():
@@ -31,7 +36,7 @@ def _kill(pid):
 
 
 def kill_workers():
-    """Kill this process's sandbox workers."""
+    """Kill this process's sandbox workers (bwrap, or the worker itself on the process-only tier)."""
     me = os.getpid()
     for pid in _proc_pids():
         if _ppid(pid) == me:
@@ -39,7 +44,7 @@ def kill_workers():
                 cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
             except OSError:
                 continue
-            if str(WORKER).encode() in cmdline:
+            if MARKER.encode() in cmdline:
                 _kill(pid)
 
 

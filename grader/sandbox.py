@@ -1,8 +1,12 @@
 """The trusted side of the worker boundary: start, call and kill a worker.
 
-Learner code runs only in the worker process (see worker.py). What comes back
-is data; anything that goes wrong in there becomes a :class:`LearnerFailure`
-with a message written for the learner.
+Learner code runs only in the worker process (see learnnn.worker), behind the
+walls learnnn.isolation describes. What comes back is data, read with the
+bounded decoder of learnnn.worker.wire under the call's deadline; anything
+that goes wrong in there becomes a :class:`LearnerFailure` with a message
+written for the learner. Writes to the worker have the same deadline, and
+closing a sandbox kills the worker's whole PID namespace (or, on the
+process-only tier, its process group).
 """
 import os
 import select
@@ -15,13 +19,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import outcomes
-from . import worker as wire
-from .outcomes import LearnerCrashed, LearnerFailure, LearnerRaised, LearnerTimeout  # noqa: F401 (re-exported)
+import numpy as np
 
-WORKER = Path(wire.__file__)
+from . import isolation, outcomes
+from .outcomes import LearnerCrashed, LearnerFailure, LearnerRaised, LearnerTimeout  # noqa: F401 (re-exported)
+from .worker import wire
+
 PASS_THROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")  # older OpenBLAS builds need them on some CPUs
 STARTUP_SECONDS = 60
+MARKER = isolation.PACKAGE_NAME  # in every worker's command line (bwrap's included): processes.py finds them by it
 
 
 @dataclass
@@ -47,12 +53,14 @@ class Sandbox:
     def __init__(self, spec):
         self.spec = spec
         self.proc = None
-        self.folder = None
+        self.folder = None  # process-only tier: the worker's folder on this machine
         self.phase = None
         self.restarts = -1
         self.last = CallInfo([], [])
         self.broken = {}  # module -> the failure its import ended in
         self.startup_wait = 0.0  # seconds the last call waited for a new worker to be ready
+        self.walls = {}  # what the worker reported raising: wall -> '' or why it could not
+        self._output = self._startup = None
         self._printed_at = 0
 
     # -- lifecycle
@@ -61,35 +69,60 @@ class Sandbox:
         if self.proc is not None:
             return
         self.restarts += 1
-        self.folder = Path(tempfile.mkdtemp(prefix="learnnn-worker-"))
-        for module, source in self.spec.files.items():
-            shutil.copyfile(source, self.folder / f"{module}.py")
-        env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg",
-               "HOME": str(self.folder), "MPLCONFIGDIR": str(self.folder), "TMPDIR": str(self.folder)}
-        env.update({k: os.environ[k] for k in PASS_THROUGH_ENV if k in os.environ})
-        # Our own handle on the output file: learner code may replace the path (with a FIFO, say), not this.
-        (self.folder / "output.txt").touch()
-        self._output = open(self.folder / "output.txt", "rb")
-        with open(self.folder / "startup.txt", "wb") as err:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", str(WORKER)], cwd=self.folder, env=env,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, start_new_session=True)
+        tier = isolation.tier()
+        sources = [np.frombuffer(Path(source).read_bytes(), dtype=np.uint8) for source in self.spec.files.values()]
+        # Learner output goes to a file only we can name: the worker gets an append-only descriptor
+        # of it, we keep a read-only one with its own offset, and the name is gone before the worker starts.
+        fd, path = tempfile.mkstemp(prefix="learnnn-output-")
+        out = os.open(path, os.O_WRONLY | os.O_APPEND)
+        self._output = open(path, "rb")
+        os.unlink(path)
+        os.close(fd)
+        self._startup = tempfile.TemporaryFile(prefix="learnnn-startup-")
+        argv, env, cwd, readable = self._command(tier, out)
+        try:
+            self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=self._startup, pass_fds=[out], start_new_session=True)
+        finally:
+            os.close(out)
+        os.set_blocking(self.proc.stdin.fileno(), False)
         self._printed_at = 0
         self._buffer = b""
         config = {"memory_mb": self.spec.memory_mb,
                   "cpu_seconds": int(max(60, 20 * self.spec.time_limit)),
                   "deny_read": [str(p) for p in self.spec.deny_read],
-                  "refused_imports": list(self.spec.refused_imports)}
-        self._write(wire.pack(config))
+                  "refused_imports": list(self.spec.refused_imports),
+                  "files": {module: i for i, module in enumerate(self.spec.files)},
+                  "seccomp": tier.seccomp,
+                  "landlock": {"read_only": readable} if tier.landlock else None}
         self._ready = False
+        self._pending = wire.pack(config, sources)  # sent with the first call, under its deadline
+        self.walls = {}
+
+    def _command(self, tier, out):
+        """(argv, environment, cwd, paths Landlock may read) for a worker on ``tier``."""
+        env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
+        env.update({k: os.environ[k] for k in PASS_THROUGH_ENV if k in os.environ})
+        if tier.namespaces:
+            env.update(HOME=isolation.SCRATCH, MPLCONFIGDIR=isolation.SCRATCH, TMPDIR=isolation.SCRATCH)
+            argv = isolation.bwrap_command(tier.bwrap, env=env, output_fd=out)
+            # bwrap's own environment: TMPDIR names the run's temp folder, so processes.reap finds it.
+            return argv, {"TMPDIR": tempfile.gettempdir()}, "/", isolation.readable_inside()
+        self.folder = Path(tempfile.mkdtemp(prefix="learnnn-worker-"))
+        lib = isolation.link_lib(self.folder / ".lib")
+        env.update(HOME=str(self.folder), MPLCONFIGDIR=str(self.folder), TMPDIR=str(self.folder))
+        return isolation.worker_command(sys.executable, str(lib), out), env, self.folder, isolation.readable_outside()
 
     def close(self):
         if self.proc is not None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            # bwrap leads its own process group; killing it kills its child, PID 1 of the worker's
+            # namespace (--die-with-parent), and with it everything in that namespace.
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(self.proc.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
             for stream in (self.proc.stdin, self.proc.stdout):
                 try:
                     stream.close()
@@ -97,8 +130,11 @@ class Sandbox:
                     pass
             self.proc.wait()
             self.proc = None
+        for handle in (self._output, self._startup):
+            if handle is not None:
+                handle.close()
+        self._output = self._startup = None
         if self.folder is not None:
-            self._output.close()
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
 
@@ -116,37 +152,39 @@ class Sandbox:
         name = f"{func}"
         if module in self.broken:
             raise self.broken[module]  # importing it failed once; it fails the same way every time
-        self.start()
         self.phase = None
         self.startup_wait = 0.0  # the policy charges learner code for the call, not for the worker starting
         try:
+            self.start()
             if not self._ready:
                 waiting = time.monotonic()
-                self._receive(time.monotonic() + STARTUP_SECONDS, name)
+                ready = waiting + STARTUP_SECONDS
+                self._write(self._pending, ready, name, STARTUP_SECONDS)
+                self._ready_check(self._receive(ready, name)[0])
                 self._ready = True
                 self.startup_wait = time.monotonic() - waiting
             blobs = []
             request = {"module": module, "func": func,
-                       "args": wire.encode(list(args), blobs, functions_ok=True),
-                       "kwargs": wire.encode(kwargs, blobs, functions_ok=True),
+                       "call": wire.encode([list(args), kwargs], blobs, functions_ok=True),
                        "readonly": {name: True for name in readonly}}
             self.phase = "call"
-            self._write(wire.pack(request, blobs))
             deadline = time.monotonic() + timeout
+            self._write(wire.pack(request, blobs), deadline, name, timeout)
             while True:
                 header, blobs = self._receive(deadline, name, timeout=timeout)
                 if "phase" in header:
-                    self.phase = header["phase"]
+                    self.phase = header["phase"] if header["phase"] in ("import", "call") else None
                     continue
                 break
+            value = self._value(header, blobs, name) if header["ok"] else None
         except LearnerFailure as exc:
             if self.phase == "import":
                 self.broken[module] = exc
             self.close()
             raise
         if header["ok"]:
-            self.last = CallInfo(header.get("mutated", []), header.get("warnings", []))
-            return wire.decode(header["value"], blobs)
+            self.last = CallInfo(header["mutated"], header["warnings"])
+            return value
         failure = self._explain(header["error"], module, name)
         if header["error"].get("phase") == "import" and header["error"]["type"] != "MissingFunction":
             self.broken[module] = failure
@@ -154,7 +192,7 @@ class Sandbox:
 
     def printed(self, limit=1500):
         """What learner code printed since the last time this was asked."""
-        if self.folder is None:
+        if self._output is None:
             return ""
         self._output.seek(self._printed_at)
         data = self._output.read(64 * 1024)
@@ -164,23 +202,51 @@ class Sandbox:
 
     # -- plumbing
 
-    def _write(self, data):
+    def _ready_check(self, header):
+        walls = header.get("walls") if header.get("ready") is True else None
+        if not isinstance(walls, dict):
+            raise self._unreadable(self.phase or "the worker", "no ready message")
+        self.walls = walls
+        failed = {wall: why for wall, why in walls.items() if why}
+        if failed:  # fail closed: the tier this process reports must be the one in force
+            raise LearnerCrashed("the worker that runs your code could not lock itself down ("
+                                 + "; ".join(f"{wall}: {why}" for wall, why in failed.items()) + ")")
+
+    def _value(self, header, blobs, name):
+        if not isinstance(header.get("mutated"), list) or not isinstance(header.get("warnings"), list) \
+                or not all(isinstance(m, str) for m in header["mutated"] + header["warnings"]):
+            raise self._unreadable(name, "a malformed reply")
         try:
-            self.proc.stdin.write(data)
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError):
-            pass  # the worker died; the read that follows reports how
+            return wire.decode(header.get("value"), blobs)
+        except Exception as exc:
+            raise self._unreadable(name, exc) from None
+
+    def _write(self, data, deadline, name, timeout):
+        """Send all of ``data`` before ``deadline``: a worker that stops reading can't block us."""
+        fd = self.proc.stdin.fileno()
+        view = memoryview(data)
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        while view:
+            left = deadline - time.monotonic()
+            if left <= 0 or not poller.poll(left * 1000):
+                raise self._timed_out(name, timeout)
+            try:
+                view = view[os.write(fd, view[:1 << 16]):]
+            except BlockingIOError:
+                continue
+            except OSError:
+                return  # the worker died; the read that follows reports how
 
     def _read_exact(self, n, deadline, name, timeout):
         fd = self.proc.stdout.fileno()
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
         while len(self._buffer) < n:
             left = deadline - time.monotonic()
-            if left <= 0:
+            if left <= 0 or not poller.poll(left * 1000):
                 raise self._timed_out(name, timeout)
-            ready, _, _ = select.select([fd], [], [], left)
-            if not ready:
-                raise self._timed_out(name, timeout)
-            chunk = os.read(fd, max(65536, n - len(self._buffer)))
+            chunk = os.read(fd, min(max(65536, n - len(self._buffer)), 1 << 24))
             if not chunk:
                 raise self._crashed(name)
             self._buffer += chunk
@@ -189,27 +255,52 @@ class Sandbox:
 
     def _receive(self, deadline, name, timeout=STARTUP_SECONDS):
         try:
-            return wire.unpack(lambda n: self._read_exact(n, deadline, name, timeout))
+            header, blobs = wire.unpack(lambda n: self._read_exact(n, deadline, name, timeout))
         except LearnerFailure:
             raise
-        except Exception as exc:  # a garbled or oversized reply: learner code wrote to our channel
-            raise outcomes.unreadable_reply(call=name, error=exc) from None
+        except Exception as exc:  # a garbled, oversized or too deeply nested reply
+            raise self._unreadable(name, exc) from None
+        if isinstance(header, dict) and ("phase" in header or header.get("ready") is True and not self._ready
+                                         or isinstance(header.get("ok"), bool) and self._well_formed(header)):
+            return header, blobs
+        raise self._unreadable(name, "a malformed reply")
+
+    @staticmethod
+    def _well_formed(header):
+        if header["ok"]:
+            return True
+        error = header.get("error")
+        return (isinstance(error, dict) and isinstance(error.get("type"), str)
+                and all(isinstance(error.get(k, ""), str) for k in ("message", "where", "phase")))
+
+    def _unreadable(self, name, why):
+        return outcomes.unreadable_reply(call=name, error=why)
+
+    def _exit_code(self):
+        """The worker's exit code, negative for a signal, as Popen reports it; None if it is still running."""
+        try:
+            code = self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return None
+        if isolation.tier().namespaces and 128 < code < 128 + signal.NSIG:
+            return 128 - code  # bwrap exits with 128 + N when the worker was killed by signal N
+        return code
+
+    def _startup_text(self):
+        if self._ready or self._startup is None:
+            return ""
+        self._startup.seek(0)
+        return self._startup.read(64 * 1024).decode(errors="replace").strip()[-500:]
 
     def _timed_out(self, name, timeout):
         phase = "import" if self.phase == "import" else "call" if self._ready else "startup"
         return outcomes.timed_out(call=name, timeout=timeout, phase=phase, startup_seconds=STARTUP_SECONDS)
 
     def _crashed(self, name):
-        try:
-            code = self.proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            code = None
-        startup = ""
-        if not self._ready and self.folder is not None and (self.folder / "startup.txt").exists():
-            startup = (self.folder / "startup.txt").read_text(errors="replace").strip()[-500:]
-        return outcomes.crashed(call=name, phase=self.phase, code=code, startup_output=startup)
+        code = self._exit_code()
+        return outcomes.crashed(call=name, phase=self.phase, code=code, startup_output=self._startup_text())
 
     def _explain(self, error, module, name):
-        printed = os.fstat(self._output.fileno()).st_size if self.folder is not None else 0
+        printed = os.fstat(self._output.fileno()).st_size if self._output is not None else 0
         return outcomes.explain(error, module=module, call=name, memory_mb=self.spec.memory_mb,
                                 modules=tuple(self.spec.files), printed_bytes=printed)

@@ -1,6 +1,8 @@
 """Shared fixtures for learnnn's own tests."""
 import os
 import shutil
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,15 @@ import yaml
 from learnnn import manifest
 
 os.environ.setdefault("NO_COLOR", "1")
+# Every temp folder this test run makes (ours, the CLI's, the workers') lies under RUN_TMP, so the
+# leak checks below look only at what this run started, never at another learnnn on the machine.
+RUN_TMP = os.path.realpath(tempfile.mkdtemp(prefix="learnnn-tests-"))
+os.environ["TMPDIR"] = RUN_TMP
+tempfile.tempdir = None
+
+
+def pytest_sessionfinish(session):
+    shutil.rmtree(RUN_TMP, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -43,15 +54,23 @@ def solution_copy(tmp_path):
     return make
 
 
-def worker_processes():
-    """PIDs of live learnnn workers (their command line names worker.py)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if b"learnnn" in cmdline and b"worker.py" in cmdline:
-                found.append(int(entry.name))
-    return found
+def _ours(pid):
+    """True for a learnnn worker (or its bwrap) whose TMPDIR lies in this run's temp folder."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    tmpdir = next((v[7:].decode(errors="replace") for v in env if v.startswith(b"TMPDIR=")), "")
+    return b"learnnn_worker" in cmdline and (tmpdir + os.sep).startswith(RUN_TMP + os.sep)
+
+
+def worker_processes(settle=5.0):
+    """PIDs of live learnnn workers this test run started; waits up to ``settle`` s for dying ones to go."""
+    deadline = time.monotonic() + settle
+    while True:
+        found = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _ours(p.name)]
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+

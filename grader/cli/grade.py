@@ -80,12 +80,15 @@ class LogProgress:
                    "manifest's `points:`; `quizzes` or `quiz <lesson id>` set a quiz's points (default 1 per question).")
 @click.option("--assignment", default=None, help="The grade column's name in canvas.csv and moodle.csv, e.g. "
                                                  "'Neural nets (1234)' for Canvas assignment 1234 (default: the course title).")
+@click.option("--allow-process-only-isolation", "process_only", is_flag=True,
+              help="Grade even where learner code can't be isolated by the kernel (no bubblewrap or user "
+                   "namespaces): submissions can then read and change anything this user can.")
 @click.option("--scheduler", metavar="ADDRESS", envvar="DASK_SCHEDULER_ADDRESS", default=None,
               help="Grade on a Dask cluster: its scheduler's address (tcp://HOST:8786; default "
                    "$DASK_SCHEDULER_ADDRESS), or local:N for a cluster of N workers on this machine. "
                    'Needs pip install "learnnn[dask]"; every worker must have the kernel sandbox.')
 def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roster, formats, weights, assignment,
-          scheduler):
+          process_only, scheduler):
     """Grade a class: SUBMISSIONS are folders or zips, one per learner (an LMS download),
     a folder of them, or a zip of zips.
 
@@ -98,9 +101,16 @@ def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roste
     cached by content, so a rerun (also after Ctrl-C) grades only what changed.
     Exit 0 when every submission was graded, 1 when learnnn failed on some (status error).
     """
-    from .. import classpool, classreport, executors, exports, gradebook, review, weights as points_of
+    from .. import classpool, classreport, executors, exports, gradebook, isolation, review, weights as points_of
     from ..intake import discover
     course = load_course()
+    tier = isolation.tier()
+    if scheduler:  # the grading happens on the workers, and each one refuses without the kernel sandbox
+        tier = "kernel, required of every Dask worker"
+    elif not tier.kernel and not process_only:
+        raise LearnnnError(f"refusing to grade: learner code would run on the '{tier.name}' isolation tier "
+                           f"({'; '.join(tier.missing)}), where {isolation.PROCESS_ONLY_RISK}. Grade on Linux "
+                           "with user namespaces, or pass --allow-process-only-isolation to accept that risk")
     points = points_of.resolve(course, points_of.read(weights, course) if weights else None)
     for exercise in course.exercises.values():
         if not exercise.suite.is_file():
@@ -154,7 +164,7 @@ def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roste
                             assignment=assignment or course.title)
     if cache is not None:
         cache.prune()
-    tier = classreport.isolation_tier()
+    tier = str(tier)
     page = classreport.write(out / "report", results, course, reviews, tier=tier)
     summary = classreport.summarise(results, course, reviews)
     echo(f"Graded {len(results)} submissions in {time.perf_counter() - started:.1f} s {engine.description} "

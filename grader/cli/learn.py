@@ -184,6 +184,10 @@ def check(exercise, workspace_dir, as_json, everything):
         chosen = [current_exercise(course, ws, state, command="check").name]
     if len(chosen) > 1 and not as_json:
         echo(render.dim(f"re-checking {len(chosen)} exercises: {', '.join(chosen)}"))
+    from .. import isolation
+    note = isolation.process_only_note(ws.state_dir if ws.managed else None)
+    if note:
+        echo(note, err=True)
     digests = {n: ws.digest(n) for n in chosen}
     results = run_checks(course=course, source_dir=ws.root, exercises=chosen)
     regressed = []

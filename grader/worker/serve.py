@@ -1,0 +1,160 @@
+"""The worker's request loop: import a learner module, call one function, send back its value as data.
+
+Started by learnnn.sandbox as ``python -I -S -c <bootstrap>`` with this package on
+sys.path, in its scratch folder (a size-capped tmpfs under kernel isolation).
+The first message is the configuration: the learner modules to write into the
+folder and which walls to raise (see policy). After that, every request is one
+call, and the reply is a value, an error, or a phase marker.
+"""
+import copy
+import importlib
+import inspect
+import os
+import sys
+import traceback
+import types
+import warnings
+
+import numpy as np
+
+from . import orphan, policy
+from .testfunctions import MODULE_FUNCTIONS, TEST_FUNCTIONS
+from .wire import Generated, WireError, decode, drain, encode, pack, unpack
+
+
+def _where(exc):
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(os.getcwd())]
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f"{os.path.basename(f.filename)}, line {f.lineno}, in {f.name}: {(f.line or '').strip()}"
+
+
+def _same(a, b):
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
+                and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a is b or a == b
+
+
+def _flush():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # learner code may have replaced or closed them
+            pass
+
+
+def _resolve(name):
+    if name in TEST_FUNCTIONS:
+        return TEST_FUNCTIONS[name]
+    if name in MODULE_FUNCTIONS:
+        return getattr(importlib.import_module("activations"), name)
+    raise WireError(f"unknown function {name}")
+
+
+def _setup(config, blobs):
+    """Write the learner modules, then raise every wall; what each wall reports ('' when it is up)."""
+    for name, index in config["files"].items():
+        with open(f"{name}.py", "wb") as f:
+            f.write(blobs[index].tobytes())
+    orphan.watch_parent(os.getcwd())
+    policy.limit(config["memory_mb"], config["cpu_seconds"])
+    walls = {}
+    if config.get("landlock"):
+        walls["landlock"] = policy.landlock(config["landlock"]["read_only"], [os.getcwd()])
+    if config.get("seccomp"):
+        walls["seccomp"] = policy.seccomp()
+    policy.audit(os.getcwd(), config["deny_read"], config["refused_imports"])
+    sys.path.insert(0, os.getcwd())
+    return walls
+
+
+def serve(proto_in, proto_out):
+    def read(n):
+        chunks = []
+        while n:
+            data = proto_in.read(n)
+            if not data:
+                raise EOFError
+            chunks.append(data)
+            n -= len(data)
+        return b"".join(chunks)
+
+    def send(header, blobs=()):
+        proto_out.write(pack(header, blobs))
+        proto_out.flush()
+
+    config, blobs = unpack(read)
+    send({"ready": True, "walls": _setup(config, blobs)})
+
+    while True:
+        try:
+            header, blobs = unpack(read)
+        except EOFError:
+            return
+        module_name, func_name = header["module"], header["func"]
+        phase = "import"
+        try:
+            send({"phase": "import"}) if module_name not in sys.modules else None
+            module = importlib.import_module(module_name)
+            args, kwargs = decode(header["call"], blobs, _resolve)
+            func = getattr(module, func_name, None)
+            if not callable(func):
+                send({"ok": False, "error": {"type": "MissingFunction", "phase": "import",
+                                              "message": f"{module_name}.py has no function {func_name}"}})
+                continue
+            try:
+                bound = inspect.signature(func).bind(*args, **kwargs).arguments
+            except (TypeError, ValueError):
+                bound = {}  # the call itself will raise the learner-facing TypeError
+            readonly = header.get("readonly", {})
+            for name, value in bound.items():
+                # "*" marks every array argument, whatever the learner named its parameters.
+                if readonly.get(name) or readonly.get("*"):
+                    for arr in (value.values() if isinstance(value, dict) else [value]):
+                        if isinstance(arr, np.ndarray):
+                            arr.flags.writeable = False
+            # A random generator argument is meant to advance; everything else must stay as it was.
+            before = {k: copy.deepcopy(v) for k, v in bound.items() if not isinstance(v, np.random.Generator)}
+            phase = "call"
+            send({"phase": "call"})
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                value = func(*args, **kwargs)
+                if isinstance(value, types.GeneratorType):
+                    value = Generated(drain(value))  # its errors are the learner's, raised in this phase
+                phase = "return"
+                out = []
+                encoded = encode(value, out)
+            _flush()
+            mutated = [name for name in before if not _same(before[name], bound[name])]
+            messages = sorted({f"{w.category.__name__}: {w.message}" for w in caught})[:5]
+            send({"ok": True, "value": encoded, "mutated": mutated, "warnings": messages}, out)
+        except BaseException as exc:  # learner code may raise anything, SystemExit included
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            _flush()
+            kind = "BadReturn" if phase == "return" else type(exc).__name__
+            message = str(exc)
+            if isinstance(exc, SyntaxError):
+                message = f"{exc.msg} in {os.path.basename(exc.filename or '?')}, line {exc.lineno}: {(exc.text or '').strip()}"
+            send({"ok": False, "error": {"type": kind, "phase": phase, "message": message[:2000],
+                                          "where": _where(exc), "refused": isinstance(exc, (policy.Refused, policy.Denied)),
+                                          "missing_module": exc.name if isinstance(exc, ModuleNotFoundError) else None}})
+
+
+def main(output_fd):
+    """Serve on stdin/stdout; ``output_fd`` is the grader's file for what learner code prints (it can't be swapped)."""
+    proto_in = os.fdopen(os.dup(0), "rb", buffering=0)
+    proto_out = os.fdopen(os.dup(1), "wb")
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    os.close(output_fd)
+    sys.stdin = open(os.devnull)
+    serve(proto_in, proto_out)

@@ -1,0 +1,413 @@
+"""Hostile submissions, one per attack category of issue 9, run through the real CLI.
+
+Each learner module is the reference activations.py with ``relu`` replaced by an
+attack: it first disables the audit hook from pure Python (the hook lives in the
+attacker's own process, so it must not be what holds), then tries the attack and
+prints one line per attempt, ``HELD <what>: <error>`` or ``LEAKED <what>: <data>``,
+and returns a wrong value so its failure message carries what it printed. Every
+other function stays correct: the grade must be exactly the relu tests short.
+"""
+import json
+import socket
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+
+from learnnn import isolation, manifest
+from learnnn.manifest import PACKAGE
+
+from conftest import RUN_TMP, worker_processes, write_course
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel walls are Linux's")
+
+SOLUTION = (manifest.data_dir("solutions") / "activations.py").read_text()
+NEURON = (manifest.data_dir("solutions") / "neuron.py").read_text()
+
+# What a learner finds with gc: the hook's closure. Emptying it turns the hook into a no-op.
+DISABLE_HOOK = '''
+import gc as _gc
+for _obj in _gc.get_objects():
+    if getattr(_obj, "__name__", "") == "hook" and getattr(_obj, "__closure__", None):
+        for _cell in _obj.__closure__:
+            _value = _cell.cell_contents
+            if isinstance(_value, (set, frozenset, list)):
+                _cell.cell_contents = type(_value)()
+            elif isinstance(_value, tuple):
+                _cell.cell_contents = ()
+            elif isinstance(_value, str):
+                _cell.cell_contents = "/"
+            elif callable(_value) and getattr(_value, "__name__", "") == "realpath":
+                _cell.cell_contents = lambda path: "/"
+'''
+
+
+def attack(body, prelude=""):
+    """activations.py whose relu runs ``body`` (with ``attempt(name, thunk)`` to hand) and then fails."""
+    relu = textwrap.indent(textwrap.dedent(body).strip(), "    ")
+    return SOLUTION.replace("def relu(z):\n", f'''def relu(z):
+    import os, sys
+    log = []
+
+    def attempt(what, action):
+        try:
+            got = action()
+            log.append(f"LEAKED {{what}}: {{str(got)[:60]!r}}")
+        except BaseException as exc:
+            log.append(f"HELD {{what}}: {{type(exc).__name__}}")
+{relu}
+    print("\\n".join(log))
+    import numpy as np
+    return np.full(np.shape(z), -7.0)
+
+
+def _unused_reference_relu(z):
+''', 1) + textwrap.dedent(prelude) + DISABLE_HOOK
+
+
+@pytest.fixture(scope="module")
+def course_path(tmp_path_factory):
+    return write_course(tmp_path_factory.mktemp("course") / "course.yaml", time_limit=2)
+
+
+def check(folder, course_path, exercise="activations", timeout=300):
+    done = subprocess.run([sys.executable, "-m", "learnnn", "--course", str(course_path), "check", exercise,
+                           "--workspace", str(folder), "--json"], capture_output=True, text=True, timeout=timeout)
+    assert done.returncode in (0, 1), done.stderr
+    return json.loads(done.stdout)
+
+
+def workspace(tmp_path, source, **extra):
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    (folder / "activations.py").write_text(source)
+    (folder / "neuron.py").write_text(NEURON)
+    for name, text in extra.items():
+        (folder / name).write_text(text)
+    return folder, {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def relu_log(result):
+    """What the attack printed, from the first relu failure."""
+    failed = [t for t in result["tests"] if not t["passed"]]
+    assert failed and all("relu" in t["name"] and "leaky" not in t["name"] and "grad" not in t["name"]
+                          for t in failed), [t["name"] for t in failed]
+    text = next(t["message"] for t in failed if "Your code printed" in t["message"])
+    return [line for line in text.splitlines() if line.startswith(("HELD", "LEAKED"))]
+
+
+def assert_held(result, attempts, folder, files):
+    """``attempts``: what -> the errors that count as held (None: any), so a typo in an attack can't pass."""
+    log = relu_log(result)
+    assert not [line for line in log if line.startswith("LEAKED")], log
+    held = dict(line.removeprefix("HELD ").split(": ", 1) for line in log)
+    for what, errors in attempts.items():
+        assert what in held and (errors is None or held[what] in errors), (what, log)
+    # relu_log checked that only relu's tests failed: every other function was graded as usual
+    assert result["score"] >= result["max_score"] - sum(t["name"] in RELU_TESTS for t in result["tests"])
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == files  # the learner's files are intact
+    assert worker_processes() == []
+
+
+DENIED = ("PermissionError",)  # seccomp's EPERM, Landlock's EACCES
+MISSING = ("FileNotFoundError", "PermissionError")  # not mounted in the worker, or refused by Landlock
+NO_MODULE = ("ModuleNotFoundError", "Refused")
+RELU_TESTS = {"test_is_implemented[relu]", "test_relu_values", "test_keeps_shape[relu]",
+              "test_accepts_int_lists[relu]", "test_leaves_input_unchanged[relu]", "test_accepts_read_only_input[relu]"}
+
+
+def test_kernel_tier_is_in_force_on_linux():
+    """CI runs as root on Linux: a silent fall back to the process-only tier must fail the build."""
+    from learnnn.sandbox import Sandbox, SandboxSpec
+    from learnnn.worker import policy
+
+    tier = isolation.tier()
+    assert tier.kernel and tier.seccomp, str(tier)
+    assert tier.landlock == (policy.landlock_abi() >= 1), str(tier)
+    probe = Path(RUN_TMP) / "whoami.py"
+    probe.write_text("import os\ndef who():\n    return os.getuid(), os.getpid(), os.getcwd(), os.uname().nodename\n")
+    with Sandbox(SandboxSpec(files={"whoami": probe})) as sandbox:
+        uid, pid, cwd, host = sandbox.call("whoami", "who")
+        assert sandbox.walls == {"seccomp": "", **({"landlock": ""} if tier.landlock else {})}
+        started = descendants(sandbox.proc.pid)
+        assert len(started) >= 2  # bwrap's init (PID 1 inside) and the worker
+    assert (uid, cwd, host) == (65534, isolation.SCRATCH, "learnnn-worker") and pid < 10  # its own PID namespace
+    assert not [p for p in started if alive(p)]  # closing killed the whole namespace
+
+
+def descendants(pid):
+    found, queue = [], [pid]
+    while queue:
+        for task in Path(f"/proc/{queue.pop()}/task").glob("*/children"):
+            kids = [int(k) for k in task.read_text().split()]
+            found += kids
+            queue += kids
+    return found
+
+
+def alive(pid, settle=5.0):
+    import time
+
+    deadline = time.monotonic() + settle
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+        if state == "Z":
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_hook_disabled_then_socket_suites_and_sklearn(tmp_path, course_path):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.setblocking(False)
+    port = listener.getsockname()[1]
+    suite = PACKAGE / "suites" / "test_activations.py"
+    body = f"""
+        import socket
+        attempt("socket", lambda: socket.create_connection(("127.0.0.1", {port}), timeout=2))
+        attempt("suites", lambda: open({str(suite)!r}).read())
+        attempt("solutions", lambda: open({str(manifest.data_dir("solutions") / "digits.py")!r}).read())
+        attempt("sklearn", lambda: __import__("sklearn.neural_network").__name__)
+        attempt("learnnn", lambda: __import__("learnnn").__file__)
+    """
+    folder, files = workspace(tmp_path, attack(body))
+    result = check(folder, course_path)
+    assert_held(result, {"socket": DENIED, "suites": MISSING, "solutions": MISSING, "sklearn": NO_MODULE,
+                         "learnnn": NO_MODULE}, folder, files)
+    with pytest.raises(BlockingIOError):
+        listener.accept()  # nobody connected
+    listener.close()
+
+
+def test_dir_fd_relative_paths(tmp_path, course_path):
+    outside = tmp_path / "outside.txt"
+    folder, files = workspace(tmp_path, "")
+    neuron = folder / "neuron.py"
+    suite = PACKAGE / "suites" / "test_digits.py"
+    body = f"""
+        root = os.open("/", os.O_PATH)  # O_PATH: Landlock refuses reading "/", not naming it
+        attempt("read suite", lambda: os.read(os.open({str(suite)[1:]!r}, os.O_RDONLY, dir_fd=root), 99))
+        attempt("unlink neuron", lambda: os.unlink({str(neuron)[1:]!r}, dir_fd=root) or "deleted")
+        attempt("write outside", lambda: os.write(os.open({str(outside)[1:]!r}, os.O_WRONLY | os.O_CREAT, dir_fd=root), b"x"))
+        proc = os.open("/proc", os.O_PATH)
+        attempt("grader memory", lambda: os.open(f"{{os.getppid()}}/mem", os.O_RDWR, dir_fd=proc))
+    """
+    (folder / "activations.py").write_text(attack(body))
+    files = {p.name: p.read_bytes() for p in folder.iterdir()}
+    result = check(folder, course_path)
+    assert_held(result, {"read suite": MISSING, "unlink neuron": MISSING, "write outside": MISSING,
+                         "grader memory": MISSING}, folder, files)
+    assert not outside.exists()
+
+
+def test_unaudited_process_creation_leaves_nothing(tmp_path, course_path):
+    marker = f"learnnn-attack-{uuid.uuid4().hex}"
+    body = f"""
+        import _posixsubprocess, subprocess
+        argv = [sys.executable, "-c", "import time; time.sleep(600)", {marker!r}]
+        def fork_exec():
+            read_end, write_end = os.pipe()
+            common = ([os.fsencode(a) for a in argv], [os.fsencode(sys.executable)], True, (write_end,), None,
+                      None, -1, -1, -1, -1, -1, -1, read_end, write_end, False, True, -1, None, None, None)
+            for tail in ((-1, None, False), (-1, None), (None,)):  # the arity changes between Python versions
+                try:
+                    return _posixsubprocess.fork_exec(*common, *tail)
+                except TypeError as exc:
+                    if "arguments" not in str(exc):
+                        raise
+        attempt("fork_exec", fork_exec)
+        attempt("popen", lambda: subprocess.Popen(argv, start_new_session=True).pid)
+        attempt("fork", lambda: os.fork() or os._exit(0))
+        attempt("posix_spawn", lambda: os.posix_spawn(sys.executable, argv, {{}}))
+    """
+    folder, files = workspace(tmp_path, attack(body))
+    result = check(folder, course_path)
+    assert_held(result, {"fork_exec": DENIED, "popen": DENIED, "fork": DENIED, "posix_spawn": DENIED}, folder, files)
+    left = [p for p in Path("/proc").iterdir() if p.name.isdigit() and marker.encode() in _cmdline(p)]
+    assert left == []
+
+
+def _cmdline(proc):
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def test_signals_to_the_grader_are_refused(tmp_path, course_path):
+    body = """
+        import signal
+        attempt("pidfd stop", lambda: signal.pidfd_send_signal(os.pidfd_open(os.getppid()), signal.SIGSTOP))
+        attempt("pidfd of 1", lambda: os.pidfd_open(1))
+        attempt("kill parent", lambda: os.kill(os.getppid(), signal.SIGSTOP))
+        attempt("kill group", lambda: os.kill(0, signal.SIGSTOP))
+    """
+    if not isolation.tier().kernel:
+        pytest.skip("without the kernel tier this attack would stop the grader (test_kernel_tier_is_in_force fails)")
+    folder, files = workspace(tmp_path, attack(body))
+    result = check(folder, course_path, timeout=120)  # a stopped grader would hang here
+    assert_held(result, {"pidfd stop": DENIED, "pidfd of 1": DENIED, "kill parent": DENIED, "kill group": DENIED},
+                folder, files)
+
+
+FORGE = '''
+def _forge(header_text, blobs=()):
+    """Write a reply of our own on the grader's channel: the one writable pipe among our descriptors."""
+    import io, os, stat, struct, fcntl, time
+    import numpy as np
+    parts = [struct.pack("!II", len(header_text), len(blobs)), header_text]
+    for arr in blobs:
+        buf = io.BytesIO()
+        np.save(buf, arr)
+        parts += [struct.pack("!Q", len(buf.getvalue())), buf.getvalue()]
+    for fd in range(3, 64):
+        try:
+            if stat.S_ISFIFO(os.fstat(fd).st_mode) and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY:
+                os.write(fd, b"".join(parts))
+        except OSError:
+            pass
+    time.sleep(30)  # the real reply never comes
+'''
+
+
+def test_reply_channel_floods_are_refused_and_memory_stays_bounded(tmp_path, course_path):
+    prelude = FORGE + '''
+def _repeated():
+    import numpy as np
+    refs = ", ".join('{"__array__": 0, "scalar": false}' for _ in range(1024))
+    _forge(('{"ok": true, "mutated": [], "warnings": [], "value": [' + refs + ']}').encode(),
+           [np.zeros(1 << 17)])  # 1 MiB, referenced 1024 times: 1 GiB if materialised
+
+
+def _nested():
+    _forge(b'{"ok": true, "mutated": [], "warnings": [], "value": ' + b"[" * 200_000 + b"]" * 200_000 + b"}")
+
+
+def _wide():
+    _forge(b'{"ok": true, "mutated": [], "warnings": [], "value": [' + b"[]," * 3_000_000 + b"[]]}")
+'''
+    source = attack("attempt('noop', lambda: 1 / 0)", prelude)
+    for func, flood in (("tanh", "_repeated"), ("sigmoid_grad", "_nested"), ("softmax", "_wide")):
+        source = source.replace(f"def {func}(z):\n", f"def {func}(z):\n    {flood}()\n", 1)
+    folder, files = workspace(tmp_path, source)
+    wrapper = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:]); "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", wrapper, sys.executable, "-m", "learnnn", "--course",
+                           str(course_path), "check", "activations", "--workspace", str(folder), "--json"],
+                          capture_output=True, text=True, timeout=300)
+    result = json.loads(done.stdout)
+    peak_mb = int(done.stderr.strip().splitlines()[-1]) / 1024
+    assert peak_mb < 600, f"the grader (or a worker) reached {peak_mb:.0f} MB"
+    for func in ("tanh", "sigmoid_grad", "softmax"):
+        messages = [t["message"] for t in result["tests"] if not t["passed"] and f"[{func}]" in t["name"]]
+        assert messages and any("can't read" in m for m in messages), func
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == files
+    assert worker_processes() == []
+
+
+def test_a_plugged_request_pipe_does_not_block_the_grader(tmp_path):
+    """The worker stops reading and fills its request pipe: our write must time out, not hang."""
+    from learnnn.sandbox import LearnerTimeout, Sandbox, SandboxSpec
+
+    probe = tmp_path / "plug.py"
+    probe.write_text(textwrap.dedent("""
+        import fcntl, os, stat
+        def plug():
+            for fd in range(3, 64):
+                try:
+                    readable = fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY
+                    if stat.S_ISFIFO(os.fstat(fd).st_mode) and readable:
+                        r, w = os.pipe()
+                        os.dup2(r, fd)  # the worker now waits on a pipe nobody writes to
+                except OSError:
+                    pass
+            return "plugged"
+        def echo(x):
+            return x
+    """))
+    import numpy as np
+    with Sandbox(SandboxSpec(files={"plug": probe}, time_limit=2)) as sandbox:
+        assert sandbox.call("plug", "plug") == "plugged"
+        with pytest.raises(LearnerTimeout):
+            sandbox.call("plug", "echo", np.zeros(1 << 20))  # 8 MB: far more than a pipe holds
+        assert sandbox.call("plug", "echo", 3) == 3  # a fresh worker
+    assert worker_processes() == []
+
+
+def test_sklearn_data_files_are_invisible(tmp_path, course_path):
+    import sklearn
+
+    data = Path(sklearn.__file__).parent / "datasets" / "data"
+    body = f"""
+        attempt("iris", lambda: open({str(data / "iris.csv")!r}).read())
+        attempt("digits", lambda: open({str(data / "digits.csv.gz")!r}, "rb").read())
+        attempt("import", lambda: __import__("sklearn.datasets").__name__)
+    """
+    folder, files = workspace(tmp_path, attack(body))
+    assert_held(check(folder, course_path), {"iris": MISSING, "digits": MISSING, "import": NO_MODULE}, folder, files)
+
+
+def test_a_gigabyte_written_to_disk_is_stopped(tmp_path, course_path):
+    body = """
+        def fill():
+            written = 0
+            with open("ballast.bin", "wb") as f:
+                while written < 1 << 30:
+                    f.write(b"x" * (1 << 20))
+                    f.flush()
+                    written += 1 << 20
+            return written
+        attempt("disk", fill)
+    """
+    folder, files = workspace(tmp_path, attack(body))
+    assert_held(check(folder, course_path), {"disk": ("OSError",)}, folder, files)
+    assert not list(Path(RUN_TMP).rglob("ballast.bin"))
+
+
+def test_classmates_are_out_of_reach_during_grade(tmp_path, course_path):
+    """mallory looks for a classmate's activations.py through /proc/<ppid>/cwd and old temp folders."""
+    stale = Path(RUN_TMP) / "learnnn-worker-stale"  # what a killed earlier run might have left
+    stale.mkdir()
+    (stale / "activations.py").write_text(SOLUTION)
+    thief = textwrap.dedent('''
+        import glob, os
+        _found = []
+        for _pattern in ("/proc/*/cwd/**/activations.py", "/proc/*/root/tmp/**/activations.py", "/tmp/**/activations.py",
+                         os.environ.get("TMPDIR", "/tmp") + "/../**/activations.py", "/work/**/activations.py"):
+            try:
+                _found += [p for p in glob.glob(_pattern, recursive=True) if "mallory" not in p]
+            except OSError:
+                pass
+        for _path in _found:
+            try:
+                exec(open(_path).read())
+                break
+            except Exception:
+                pass
+        else:
+            def sigmoid(z):
+                raise NotImplementedError("sigmoid")
+    ''')
+    cls = tmp_path / "class"
+    for name, source in (("alice", SOLUTION), ("mallory", thief)):
+        (cls / name).mkdir(parents=True)
+        (cls / name / "activations.py").write_text(source)
+        (cls / name / "neuron.py").write_text(NEURON)
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "learnnn", "--course", str(course_path), "grade", str(cls),
+                           "--out", str(out), "--jobs", "2", "--no-cache"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Isolation: kernel" in done.stdout
+    rows = {r["id"]: r for r in json.loads((out / "grades.json").read_text())["submissions"]}
+    sigmoid = [t for t in rows["mallory"]["exercises"]["activations"]["tests"] if "[sigmoid]" in t["name"]]
+    assert sigmoid and not any(t["passed"] for t in sigmoid)
+    assert rows["alice"]["exercises"]["activations"]["passed"]
+    assert worker_processes() == []

@@ -1,0 +1,275 @@
+"""The wire format both ends speak, the bounded decoder, and the isolation tiers (each missing wall simulated)."""
+import json
+import math
+import os
+import struct
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from learnnn import isolation, manifest
+from learnnn.sandbox import LearnerCrashed, LearnerRaised, Sandbox, SandboxSpec
+from learnnn.worker import wire
+
+from conftest import worker_processes, write_course
+
+SOLUTION = (manifest.data_dir("solutions") / "activations.py").read_text()
+NEURON = (manifest.data_dir("solutions") / "neuron.py").read_text()
+
+# Every kind of value a learner function may return: each must come back equal, with the same type.
+TABLE = """
+import numpy as np
+VALUES = [
+    np.float64("inf"), np.float64("-inf"), np.float64("nan"), np.float64(0.1), np.float32(1.5),
+    np.float16(-2.5), np.longdouble(1) / 3, np.int8(-7), np.uint64(2**64 - 1), np.int64(-2**63),
+    np.bool_(True), np.complex128(1 - 2j), np.array(3.5), np.array(np.inf), np.array([1, 2], dtype=np.uint8),
+    1, -2**70, 0.1, -0.0, float("inf"), float("-inf"), float("nan"), True, False, None, "text",
+    (1, (2.5, np.float64("nan"))), [[1, [2, [3]]], []], {"a": [np.float32("inf")], "b": ()},
+]
+def values():
+    return VALUES
+"""
+
+
+def same(a, b):
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+    if isinstance(a, np.generic):
+        return a.dtype == b.dtype and (a == b or (a != a and b != b))
+    if isinstance(a, float):
+        return a == b and math.copysign(1, a) == math.copysign(1, b) or (math.isnan(a) and math.isnan(b))
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    return a == b
+
+
+def round_trip(value):
+    blobs = []
+    data = wire.pack({"value": wire.encode(value, blobs)}, blobs)
+    view = memoryview(data)
+
+    def read(n):
+        nonlocal view
+        chunk, view = bytes(view[:n]), view[n:]
+        return chunk
+
+    header, blobs = wire.unpack(read)
+    return wire.decode(header["value"], blobs)
+
+
+def table():
+    namespace = {}
+    exec(TABLE, namespace)
+    return namespace["VALUES"]
+
+
+@pytest.mark.parametrize("index", range(len(table())))
+def test_every_return_value_round_trips_exactly(index):
+    value = table()[index]
+    assert same(round_trip(value), value), repr(value)
+
+
+def test_the_table_crosses_a_real_worker(tmp_path):
+    module = tmp_path / "table.py"
+    module.write_text(TABLE)
+    with Sandbox(SandboxSpec(files={"table": module})) as sandbox:
+        got = sandbox.call("table", "values")
+    assert len(got) == len(table()) and all(same(g, v) for g, v in zip(got, table()))
+
+
+@pytest.mark.parametrize("expr, named", [("1 + 2j", "complex"), ("{1, 2}", "set"), ("object()", "object"),
+                                         ("np.zeros(2, dtype='i4,f8')", "dtype"), ("{1: 2}", "keys"),
+                                         ("type('F', (float,), {})(1.0)", "F"), ("print", "builtin_function")])
+def test_values_that_cannot_round_trip_are_refused_by_type(tmp_path, expr, named):
+    module = tmp_path / "odd.py"
+    module.write_text(f"import numpy as np\ndef f():\n    return {expr}\n")
+    with Sandbox(SandboxSpec(files={"odd": module})) as sandbox:
+        with pytest.raises(LearnerRaised, match="can't read") as info:
+            sandbox.call("odd", "f")
+    assert named in str(info.value)
+
+
+# ---------------------------------------------------------------- the bounded decoder
+
+
+def frame(header_text, blobs=()):
+    parts = [struct.pack("!II", len(header_text), len(blobs)), header_text]
+    for data in blobs:
+        parts += [struct.pack("!Q", len(data)), data]
+    return b"".join(parts)
+
+
+def reader(data):
+    view = memoryview(data)
+    asked = []
+
+    def read(n):
+        nonlocal view
+        asked.append(n)
+        chunk, view = bytes(view[:n]), view[n:]
+        return chunk
+    return read, asked
+
+
+def npy(arr):
+    import io
+    buf = io.BytesIO()
+    np.save(buf, arr)
+    return buf.getvalue()
+
+
+def test_one_blob_referenced_many_times_is_refused():
+    refs = ", ".join('{"__array__": 0, "scalar": false}' for _ in range(1024))
+    header, blobs = wire.unpack(reader(frame(f'{{"value": [{refs}]}}'.encode(), [npy(np.zeros(1 << 17))]))[0])
+    with pytest.raises(wire.WireError, match="repeated"):
+        wire.decode(header["value"], blobs)
+
+
+@pytest.mark.parametrize("text, why", [(b"[" * 100_000 + b"]" * 100_000, "nested"),
+                                       (b"[" + b"[]," * 1_100_000 + b"[]]", "items"),
+                                       (b'["' + b"[" * 1000 + b'"]', None)])  # brackets inside a string are text
+def test_deep_or_wide_headers_are_refused_before_parsing(text, why):
+    if why is None:
+        assert wire.unpack(reader(frame(text))[0])[0] == ["[" * 1000]
+        return
+    with pytest.raises(wire.WireError, match=why):
+        wire.unpack(reader(frame(text))[0])
+
+
+def test_sizes_are_checked_before_the_body_is_read():
+    limits = wire.Limits(header_bytes=1000, total_bytes=10_000)
+    read, asked = reader(struct.pack("!II", 10**9, 0))
+    with pytest.raises(wire.WireError, match="too large"):
+        wire.unpack(read, limits)
+    read, asked = reader(frame(b"{}", [b"x" * 20_000]))
+    with pytest.raises(wire.WireError, match="larger than"):
+        wire.unpack(read, limits)
+    assert asked == [8, 2, 8]  # the 20 000 bytes were never asked for
+
+
+@pytest.mark.parametrize("reply", [b'{"ok": true, "mutated": 5, "warnings": []}', b'{"ready": true, "walls": {}}',
+                                   b'{"ok": false, "error": "x"}', b'[1, 2]', b'{"ok": 1}'])
+def test_a_malformed_reply_is_a_crash_not_a_traceback(tmp_path, reply):
+    module = tmp_path / "forge.py"
+    module.write_text(FORGE_REPLY.replace("REPLY", repr(reply)))
+    with Sandbox(SandboxSpec(files={"forge": module}, time_limit=5)) as sandbox:
+        with pytest.raises(LearnerCrashed, match="can't read"):
+            sandbox.call("forge", "forge")
+    assert worker_processes() == []
+
+
+FORGE_REPLY = """
+import os, stat, fcntl, struct, time
+def forge():
+    text = REPLY
+    for fd in range(3, 64):
+        try:
+            if stat.S_ISFIFO(os.fstat(fd).st_mode) and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY:
+                os.write(fd, struct.pack("!II", len(text), 0) + text)
+        except OSError:
+            pass
+    time.sleep(30)
+"""
+
+
+@pytest.mark.parametrize("node", [{"__array__": 5}, {"__float__": "1e400"}, {"__fn__": "print"}, {"__x__": 1},
+                                  {"__rng__": 3}, {"a": 1, "b": 2}])
+def test_unknown_or_out_of_range_nodes_are_refused(node):
+    with pytest.raises(wire.WireError):
+        wire.decode(node, [])
+
+
+# ---------------------------------------------------------------- tiers
+
+
+@pytest.fixture
+def simulate(monkeypatch):
+    def missing(*features):
+        monkeypatch.setenv(isolation.SIMULATE, ",".join(features))
+        isolation.tier.cache_clear()
+        return isolation.tier()
+    yield missing
+    monkeypatch.delenv(isolation.SIMULATE, raising=False)
+    isolation.tier.cache_clear()
+
+
+linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel walls are Linux's")
+
+
+@linux
+@pytest.mark.parametrize("features, name, reason", [
+    (("bwrap",), "process only (+ seccomp + landlock)", "no bwrap"),
+    (("userns",), "process only (+ seccomp + landlock)", "could not create a user namespace"),
+    (("landlock",), "kernel: namespaces + seccomp", "landlock: simulated"),
+    (("seccomp",), "kernel: namespaces + landlock", "seccomp: simulated"),
+    (("bwrap", "seccomp", "landlock"), "process only", "no bwrap"),
+])
+def test_each_missing_wall_is_named_and_workers_still_run(simulate, tmp_path, features, name, reason):
+    from learnnn.worker import policy
+
+    tier = simulate(*features)
+    if policy.landlock_abi() < 1:
+        pytest.skip("this kernel has no Landlock to simulate away")
+    assert tier.name == name and reason in str(tier)
+    module = tmp_path / "who.py"
+    module.write_text("import os\ndef who():\n    return os.getcwd()\n")
+    with Sandbox(SandboxSpec(files={"who": module})) as sandbox:
+        cwd = sandbox.call("who", "who")
+        assert set(sandbox.walls) == {w for w in ("seccomp", "landlock") if w not in features}
+    assert (cwd == isolation.SCRATCH) == tier.kernel
+    assert worker_processes() == []
+
+
+def cli(*args, env=None, course=None):
+    course = ["--course", str(course)] if course else []
+    return subprocess.run([sys.executable, "-m", "learnnn", *course, *args], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, **(env or {})})
+
+
+@linux
+def test_check_on_the_process_only_tier_works_and_says_so_once(tmp_path):
+    course = write_course(tmp_path / "course.yaml", time_limit=2)
+    ws = tmp_path / "ws"
+    assert cli("init", str(ws), course=course).returncode == 0
+    (ws / "activations.py").write_text(SOLUTION)
+    env = {isolation.SIMULATE: "userns"}
+    first = cli("check", "activations", "--workspace", str(ws), env=env, course=course)
+    second = cli("check", "activations", "--workspace", str(ws), env=env, course=course)
+    assert first.returncode == second.returncode == 0, first.stderr
+    assert "'process only (+ seccomp + landlock)' isolation tier" in first.stderr or \
+        "'process only (+ seccomp)' isolation tier" in first.stderr
+    assert "isolation tier" not in second.stderr
+    kernel = cli("check", "activations", "--workspace", str(ws), course=course)
+    assert kernel.returncode == 0 and "isolation tier" not in kernel.stderr
+
+
+@linux
+def test_grade_refuses_the_process_only_tier_unless_told_the_risk(tmp_path):
+    course = write_course(tmp_path / "course.yaml", time_limit=2)
+    cls = tmp_path / "class" / "alice"
+    cls.mkdir(parents=True)
+    (cls / "activations.py").write_text(SOLUTION)
+    (cls / "neuron.py").write_text(NEURON)
+    env = {isolation.SIMULATE: "bwrap"}
+    refused = cli("grade", str(cls.parent), "--out", str(tmp_path / "out"), env=env, course=course)
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert "refusing to grade" in refused.stderr and "--allow-process-only-isolation" in refused.stderr
+    assert "other submissions" in refused.stderr and not (tmp_path / "out").exists()
+    allowed = cli("grade", str(cls.parent), "--out", str(tmp_path / "out"), "--allow-process-only-isolation",
+                  env=env, course=course)
+    assert allowed.returncode == 0, allowed.stderr
+    assert "Isolation: process only" in allowed.stdout and "no bwrap" in allowed.stdout
+    rows = json.loads((tmp_path / "out" / "grades.json").read_text())["submissions"]
+    assert rows[0]["exercises"]["activations"]["passed"]
+
+
+@linux
+def test_doctor_reports_the_tier(tmp_path):
+    done = cli("doctor", env={isolation.SIMULATE: "landlock"})
+    assert "isolation: kernel: namespaces + seccomp (landlock: simulated as missing)" in done.stdout
