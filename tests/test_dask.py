@@ -136,6 +136,17 @@ def test_a_worker_without_the_kernel_sandbox_refuses_and_names_itself(client, co
     assert not list((tmp_path / "out" / ".cache").glob("*.json"))  # refused is not graded: a rerun retries
 
 
+def test_the_hard_limit_is_enforced_on_the_worker(client, course, workers_tmp, monkeypatch):
+    """The limit travels with the task; the task's watcher kills the wedged grading child and all under it."""
+    course = manifest.load(course)
+    hangs = ACT.replace("def relu(z):\n", "def relu(z):\n    import time\n    time.sleep(60)\n", 1)
+    monkeypatch.setattr(classpool, "hard_limit", lambda *a: 3)
+    [result] = classpool.grade_class([Submission("wedged", files={"activations.py": hangs.encode()})], course,
+                                     executor=client.get_executor(pure=False), require_kernel=True)
+    assert result.status == "stopped" and result.total == 0 and "did not finish within 3 s" in result.note
+    assert processes_under(workers_tmp) == []  # checked by the task before it returned
+
+
 def test_a_worker_killed_mid_run_loses_nothing_and_grades_nothing_twice(client, course, workers_tmp, tmp_path):
     course = manifest.load(course)
     slow = ACT.replace("def relu(z):\n", "def relu(z):\n    import time\n    time.sleep(0.3)\n", 1)
