@@ -1,8 +1,8 @@
 """The grading child: one submission graded in a process of its own, so its watcher can kill all of it.
 
-Started by watchdog.py as ``python -m learnnn.gradechild`` with TMPDIR set to a
-folder of its own (every sandbox worker it starts lives under it). Reads one
-pickled job on stdin: (submission, course, budget, require_kernel). Writes on
+Started by watchdog.py as ``python -m learnnn.gradechild JOB`` with TMPDIR set to
+a folder of its own (every sandbox worker it starts lives under it). JOB is a
+pickle the watcher wrote: (submission, course, budget, require_kernel). Writes on
 what was its stdout ``ready`` once NumPy and pytest are loaded, then one JSON
 line: {"ok": <result as cached>}, {"error": why} or {"refused": why}.
 """
@@ -39,7 +39,8 @@ def main():
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # whatever pytest prints must not garble the replies
     threading.Thread(target=_orphaned, args=(os.getppid(),), daemon=True).start()
-    submission, course, budget, require_kernel = pickle.load(sys.stdin.buffer)
+    with open(sys.argv[1], "rb") as f:
+        submission, course, budget, require_kernel = pickle.load(f)
     if require_kernel:
         missing = kernel_missing()
         if missing:

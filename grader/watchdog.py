@@ -29,11 +29,12 @@ from .results import SubmissionResult
 RETRIES = 2  # a child that dies under a submission is retried this many times, with a fresh child
 STARTUP_SECONDS = 120  # for a new child to import numpy and pytest, on a busy machine
 REPLY_BYTES = 64 * 2**20
+JOB = "job.pickle"
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """What became of one submission: kind is ok (with result), stopped, error or refused (with message)."""
+    """What became of one submission: kind is ok (with result), stopped or error (with message)."""
 
     kind: str
     result: SubmissionResult = None
@@ -66,19 +67,16 @@ def grade_watched(submission, course, budget, limit, *, require_kernel=False, wi
 
 def _start(folder):
     """The child, in a session of its own (a Ctrl-C at the terminal is the caller's to handle)."""
-    return subprocess.Popen([sys.executable, "-m", "learnnn.gradechild"], cwd=folder,
-                            env={**os.environ, "TMPDIR": folder},
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
+    return subprocess.Popen([sys.executable, "-m", "learnnn.gradechild", os.path.join(folder, JOB)], cwd=folder,
+                            env={**os.environ, "TMPDIR": folder}, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, start_new_session=True)
 
 
 def _once(folder, job, limit):
+    with open(os.path.join(folder, JOB), "wb") as f:  # a file, not a pipe: writing it can't wait on the child
+        pickle.dump(job, f)
     child = _start(folder)
     try:
-        try:
-            child.stdin.write(pickle.dumps(job))
-            child.stdin.close()
-        except OSError:
-            pass  # it died at once: the read below says so
         lines = _Lines(child.stdout.fileno())
         reply = lines.next(time.monotonic() + STARTUP_SECONDS)
         if reply == "ready":  # the clock starts now, not while the child was importing
