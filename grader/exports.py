@@ -21,7 +21,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .gradebook import atomic_write
+from .gradebook import atomic_write, spreadsheet_cell as _cell
 
 ROSTER_KEYS = {  # our field -> roster headers that hold it (lower case)
     "name": ("student", "name", "full name", "student name"),
@@ -61,19 +61,6 @@ def person(submission_or_id):
     return Person(ident, str(getattr(sub, "original_name", "") or ident),
                   {str(k).strip().lower(): str(v) for k, v in dict(roster).items()},
                   str(getattr(sub, "lms_id", "") or getattr(sub, "user_id", "") or ""))
-
-
-def _cell(value):
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _number(text) else text  # no formula injection
-
-
-def _number(text):
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
 
 
 def _csv(rows):

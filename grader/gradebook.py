@@ -82,6 +82,18 @@ def _quiz_ids(course):
     return [lesson.id for lesson in quiz_lessons(course)]
 
 
+def spreadsheet_cell(value):
+    """``value`` as CSV text a spreadsheet shows as text: a leading = + - @ (a formula) gets a quote,
+    unless the cell is a number. Learner-chosen text (folder names, notes) reaches every gradebook file."""
+    text = str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
+
+
 def grades_csv(results, course, reviews):
     """One row per learner: id, original name, status, each exercise's points and status, quizzes, totals."""
     out = io.StringIO()
@@ -94,10 +106,11 @@ def grades_csv(results, course, reviews):
         review = reviews[r.id]
         cells = [c for n in course.exercises for c in
                  ((r.exercises[n].score, review.exercises[n]) if n in r.exercises else ("", ""))]
-        writer.writerow([r.id, review.original_name, review.status, *cells,
-                         *(r.quizzes[q].score if q in r.quizzes else "" for q in quiz_ids), r.total, r.max,
-                         "; ".join(filter(None, [r.note, *(f"graded {x}" for x in review.graded_as)])),
-                         "; ".join(review.attention)])
+        writer.writerow(map(spreadsheet_cell, [
+            r.id, review.original_name, review.status, *cells,
+            *(r.quizzes[q].score if q in r.quizzes else "" for q in quiz_ids), r.total, r.max,
+            "; ".join(filter(None, [r.note, *(f"graded {x}" for x in review.graded_as)])),
+            "; ".join(review.attention)]))
     return out.getvalue()
 
 
@@ -119,6 +132,11 @@ def _code(name):
     return "`" + "".join(c if c.isprintable() and c != "`" else "?" for c in str(name)) + "`"
 
 
+def _plain(text):
+    """Learner-chosen text (file and folder names) inside a Markdown line: no markup, links or HTML."""
+    return "".join("\\" + c if c in "\\`*_[]()<>!#|" else c if c.isprintable() else "?" for c in str(text))
+
+
 def _quote(text):
     return "\n".join(f"    {line}" for line in str(text).splitlines() or [""])
 
@@ -132,7 +150,7 @@ def feedback(result, course, loaded=None, review=None):
              f"Status: **{status}** ({STATUSES.get(status) or ROW_STATUSES.get(status, '')}). "
              f"Total: **{result.total} / {result.max}**.", ""]
     if result.note:
-        lines += [f"Note: {result.note}", ""]
+        lines += [f"Note: {_plain(result.note)}", ""]
     if review and review.graded_as:
         lines += ["Files graded under another name: " + ", ".join(_code(x) for x in review.graded_as) + ".", ""]
     lines += ["| exercise | points | status |", "|---|---|---|"]

@@ -62,6 +62,7 @@ class Fit:
     seconds: float
     accuracy: float
     train_accuracy: float
+    unscaled_accuracy: float = float("nan")  # on the test rows fed in raw, without (X - mean) / scale
 
 
 @dataclass
@@ -298,8 +299,8 @@ def grade(learner, task, secret=None):
             break
         with np.errstate(all="ignore"):
             scores = []
-            for rows in (split.test, split.train):
-                out, _ = mlp_forward((shown[rows] - mean) / scale, params)
+            for rows, standardise in ((split.test, True), (split.train, True), (split.test, False)):
+                out, _ = mlp_forward((shown[rows] - mean) / scale if standardise else shown[rows], params)
                 scores.append(float(np.mean(np.asarray(out).argmax(axis=1) == y[rows])))
         grading.fits.append(Fit(split, seconds, *scores))
     return grading
@@ -324,7 +325,12 @@ def check_mean_accuracy(grading):
     message = (f"the mean held-out accuracy over the {len(fits)} splits is {mean:.3f}, short of the target "
                f"{task.target:.2f} (per split: {grading.per_split()}; the worst is {worst.split.label}).")
     train_mean = float(np.mean([f.train_accuracy for f in fits]))
-    if train_mean < task.target:
+    unscaled = unscaled_mean(grading)
+    if unscaled is not None:
+        message += (f" Fed the raw test {task.samples}, without (X - mean) / scale, the same models get "
+                    f"{unscaled:.3f} right: you trained on unscaled X but returned mean and scale. Standardise "
+                    "X_train with the mean and scale you return, and train on that.")
+    elif train_mean < task.target:
         message += (f" Even on the training {task.samples} the returned model gets only {train_mean:.3f} right, "
                     "so the network is undertrained, or the grader does not see it as you trained it: it computes "
                     "mlp_forward((X - mean) / scale, params) with ReLU hidden layers and a softmax output, so "
@@ -347,6 +353,13 @@ def lessons_split_floor(task, n_test):
     0.83 the contract names as a normal low; digits (360 test images) 0.916.
     """
     return task.target - 3 * math.sqrt(task.target * (1 - task.target) / n_test)
+
+
+def unscaled_mean(grading):
+    """The mean accuracy on raw test features when it clearly beats the standardised one (the model was
+    trained on unscaled X), else None."""
+    raw = float(np.mean([f.unscaled_accuracy for f in grading.fits]))
+    return raw if raw >= grading.mean_accuracy + 0.1 and raw >= 0.8 * grading.task.target else None
 
 
 def check_lessons_split(grading):

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from . import reference as references
+from .feedback import failure_reason, same_reason
 from .manifest import PACKAGE
 from .budget import Budget
 from .outcomes import LearnerFailure, Outcome
@@ -80,6 +81,7 @@ class LearnnnPlugin:
         self.metrics = {e.name: {} for e in self.exercises}
         self.artifacts = {e.name: {} for e in self.exercises}  # bulky data for the CLI (e.g. a loss history)
         self.problems = {}  # exercise -> why none of its tests could run
+        self.reasons = {}  # exercise -> {why a test failed: the first test that failed for it}
         self.sandboxes = {}
         first = self.exercises[0] if self.exercises else None
         if first and (self.source_dir / first.filename).is_file():
@@ -160,6 +162,9 @@ class LearnnnPlugin:
             self.outcomes[name].append(TestOutcome(item.name, True, "", points, points, Outcome.PASSED))
             return
         message, kind = self._message(call.excinfo, report)
+        if call.when == "call":  # a setup failure (no module to test) rightly says so in every test
+            message = same_reason(message, failure_reason(call.excinfo and call.excinfo.value, message),
+                                  self.reasons.setdefault(name, {}), item.name)
         if printed.strip() and getattr(call.excinfo and call.excinfo.value, "show_output", True):
             message += f"\nYour code printed:\n{printed.rstrip()}"
         self.outcomes[name].append(TestOutcome(item.name, False, message, 0, points, kind))

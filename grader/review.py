@@ -5,6 +5,7 @@ nothing grades. Test outcome kinds (``kind`` on a test, when the engine sets it)
 refine the statuses; without them the exercise-level status is used.
 """
 import collections
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -131,6 +132,19 @@ def _attention(result, item, sub, course):
     return notes
 
 
+SAME_REASON = re.compile(r"fails for the same reason as ([^\s:]+)")
+
+
+def _cause_keys(failed):
+    """{test name: (kind, message)}, where a test that "fails for the same reason as" an earlier one takes
+    that test's key (feedback.same_reason writes the pointer): one root cause, one key."""
+    keys = {}
+    for t in failed:
+        pointer = SAME_REASON.match(t["message"])
+        keys[t["name"]] = keys.get(pointer[1]) if pointer and pointer[1] in keys else (t.get("kind"), t["message"])
+    return keys
+
+
 def failure_causes(results, reviews, course):
     """Most-failed tests counted by root cause: {(exercise, cause): learners}, and learners per exercise.
 
@@ -155,13 +169,14 @@ def failure_causes(results, reviews, course):
                 causes[(name, "untouched stub")] += 1
                 continue
             failed = [t for t in grade.tests if not t["passed"]]
+            keys = _cause_keys(failed)
             seen = set()
             for t in failed:
-                key = (t.get("kind"), t["message"])
+                key = keys[t["name"]]
                 if key in seen:
                     continue
                 seen.add(key)
-                alike = sum((u.get("kind"), u["message"]) == key for u in failed)
+                alike = sum(keys[u["name"]] == key for u in failed)
                 if alike == len(grade.tests) > 1:
                     label = f"every test, one cause ({t.get('kind') or 'e.g. import failed'})"
                 else:

@@ -70,7 +70,6 @@ class Sandbox:
             return
         self.restarts += 1
         tier = isolation.tier()
-        sources = [np.frombuffer(Path(source).read_bytes(), dtype=np.uint8) for source in self.spec.files.values()]
         # Learner output goes to a file only we can name: the worker gets an append-only descriptor
         # of it, we keep a read-only one with its own offset, and the name is gone before the worker starts.
         fd, path = tempfile.mkstemp(prefix="learnnn-output-")
@@ -88,16 +87,20 @@ class Sandbox:
         os.set_blocking(self.proc.stdin.fileno(), False)
         self._printed_at = 0
         self._buffer = b""
+        self._ready = False
+        self._walls_wanted = {"seccomp": tier.seccomp, "landlock": {"read_only": readable} if tier.landlock else None}
+        self.walls = {}
+
+    def _config(self):
+        """The first message: limits, walls, and the learner's modules as read now (not when the worker started)."""
+        sources = [np.frombuffer(Path(source).read_bytes(), dtype=np.uint8) for source in self.spec.files.values()]
         config = {"memory_mb": self.spec.memory_mb,
                   "cpu_seconds": int(max(60, 20 * self.spec.time_limit)),
                   "deny_read": [str(p) for p in self.spec.deny_read],
                   "refused_imports": list(self.spec.refused_imports),
                   "files": {module: i for i, module in enumerate(self.spec.files)},
-                  "seccomp": tier.seccomp,
-                  "landlock": {"read_only": readable} if tier.landlock else None}
-        self._ready = False
-        self._pending = wire.pack(config, sources)  # sent with the first call, under its deadline
-        self.walls = {}
+                  **self._walls_wanted}
+        return wire.pack(config, sources)
 
     def _command(self, tier, out):
         """(argv, environment, cwd, paths Landlock may read) for a worker on ``tier``."""
@@ -159,7 +162,7 @@ class Sandbox:
             if not self._ready:
                 waiting = time.monotonic()
                 ready = waiting + STARTUP_SECONDS
-                self._write(self._pending, ready, name, STARTUP_SECONDS)
+                self._write(self._config(), ready, name, STARTUP_SECONDS)
                 self._ready_check(self._receive(ready, name)[0])
                 self._ready = True
                 self.startup_wait = time.monotonic() - waiting
@@ -181,6 +184,8 @@ class Sandbox:
             if self.phase == "import":
                 self.broken[module] = exc
             self.close()
+            if self.phase == "call":
+                self._prestart()  # the next call most likely comes at once: let the new worker load NumPy meanwhile
             raise
         if header["ok"]:
             self.last = CallInfo(header["mutated"], header["warnings"])
@@ -201,6 +206,12 @@ class Sandbox:
         return text if len(text) <= limit else text[:limit] + f"\n... ({len(text) - limit} more characters)"
 
     # -- plumbing
+
+    def _prestart(self):
+        try:
+            self.start()
+        except OSError:
+            self.close()  # the next call starts one, and reports what goes wrong
 
     def _ready_check(self, header):
         walls = header.get("walls") if header.get("ready") is True else None

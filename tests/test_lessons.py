@@ -99,4 +99,5 @@ def test_figures_option_opens_each_figure(tmp_path, monkeypatch):
     runner.invoke(app, ["init", str(tmp_path / "ws")])
     monkeypatch.chdir(tmp_path / "ws")
     result = runner.invoke(app, ["lesson", "9", "--figures"])
-    assert result.exit_code == 0 and opened == ["figures/loss_curve.png"]
+    stated = re.findall(r"\]\((figures/[^)]+\.png)\)", (manifest.data_dir("lessons") / "09-training.md").read_text())
+    assert result.exit_code == 0 and opened == stated and "figures/loss_curve.png" in opened

@@ -65,7 +65,7 @@ def test_a_memorised_table_scores_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(modelgrading, "secret_columns", lambda n, *a: np.arange(n))
     unguarded = check_json(ws, "iris")  # the same table against splits in the public column order
-    assert unguarded["passed"] and unguarded["score"] == unguarded["max_score"] == 50
+    assert unguarded["passed"] and unguarded["score"] == unguarded["max_score"] == len(unguarded["tests"])  # one weight per test
     monkeypatch.undo()
 
     data = check_json(ws, "iris")
@@ -84,7 +84,7 @@ def test_a_model_short_of_the_target_scores_nothing(tmp_path):
         "    params = {'W1': np.zeros((64, 10)), 'b1': np.zeros(10)}\n"
         "    return params, X_train.mean(axis=0), np.ones(64)\n")
     data = check_json(ws, "digits")
-    assert data["metrics"]["mean_accuracy"] < 0.2 and data["max_score"] == 50
+    assert data["metrics"]["mean_accuracy"] < 0.2 and data["max_score"] == len(data["tests"])
     assert data["score"] == 0 and {t["kind"] for t in data["tests"]} == {"failed"}
 
 

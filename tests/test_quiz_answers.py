@@ -87,7 +87,7 @@ def test_spellings_that_mean_the_same(a, b):
     ("03-neuron", "matmul-operator", "np.dot"),
     ("01-intro", "epoch", "one epoch"),
     ("09-training", "epoch-word", "one epoch"),
-    ("12-beyond", "backward-name", "backward()"),
+    ("14-beyond", "backward-name", "backward()"),
     ("02-activations", "never-negative", "a, c, e"),
     ("02-activations", "never-negative", "A C E"),
     ("02-activations", "never-negative", "ace"),

@@ -28,9 +28,10 @@ def relu_grad_mistakes(z):
 
 
 def softmax_mistakes(z):
-    e = _exp(z)
-    return {"normalising over axis 0 (columns) instead of the last axis (rows)": e / e.sum(axis=0),
-            "normalising over the whole array instead of each row": e / e.sum(),
+    z = np.asarray(z, dtype=float)
+    columns, whole = _exp(z - z.max(axis=0)), _exp(z - z.max())  # shifted, so that logits of 1e4 don't overflow
+    return {"normalising over axis 0 (columns) instead of the last axis (rows)": columns / columns.sum(axis=0),
+            "normalising over the whole array instead of each row": whole / whole.sum(),
             "dividing without exponentiating": z / z.sum(axis=-1, keepdims=True)}
 
 
@@ -179,7 +180,10 @@ def test_softmax_large_logits(learner, reference, z):
     expect_no_warnings(learner.last, "softmax(z) with logits up to 1e4",
                        "np.exp(1e4) overflows: subtract each row's maximum before exponentiating.")
     expect_close(got, reference.softmax(z), call="softmax(z) with logits up to 1e4", inputs=z,
-                 hint="Subtract each row's maximum (keepdims=True) before np.exp; it doesn't change the result.")
+                 mistakes=softmax_mistakes(z),
+                 hint=fallback_hint(plain(learner.softmax, Z), reference.softmax(Z), "Subtract each row's maximum "
+                                    "(keepdims=True) before np.exp; it doesn't change the result.", "small logits",
+                                    "the size of the logits"))
 
 
 @pytest.mark.parametrize("name", ELEMENTWISE)

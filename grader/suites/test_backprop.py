@@ -371,8 +371,10 @@ class Net:
             variants["the activation derivative is missing: for a hidden layer, dZ = dA * hidden_activation_grad(Z), "
                      "not dZ = dA"] = dict(act_grad=False)
             if self.hidden != "relu":
-                variants["the derivative is taken at the activation A instead of the pre-activation Z: use "
-                         "hidden_activation_grad(cache['Zl'])"] = dict(use_A=True)
+                l = min(int(key[1:]), L - 1)  # the hidden layer whose dZ this gradient is built from
+                variants[f"the derivative is taken at the activation A instead of the pre-activation Z: use "
+                         f"hidden_activation_grad(cache['Z{l}']), not hidden_activation_grad(cache['A{l}'])"] = \
+                    dict(use_A=True)
                 variants["hidden_activation_grad is ignored (relu_grad is used whatever is passed)"] = \
                     dict(g=acts.relu_grad)
             variants["n is divided again at every hidden layer: divide by n once, in dZL = (AL - Y) / n"] = \

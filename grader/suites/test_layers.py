@@ -2,7 +2,7 @@
 import numpy as np
 
 from learnnn.feedback import (as_array, diagnosis, expect_close, expect_float, expect_shape, expect_unchanged, fail,
-                              fallback_hint, fmt)
+                              fallback_hint, fmt, matching)
 from learnnn.sandbox import LearnerRaised
 from learnnn.worker import Named
 
@@ -41,17 +41,23 @@ def _softmax(z):
 
 
 def _forward(X, params, hidden=_relu, output=_softmax, *, bias=1.0, hidden_on_output=False, output_on_hidden=False,
-             no_hidden=False):
+             no_hidden=False, both_on_output=False):
     """A forward pass with switches that reproduce common mistakes."""
     L = len(params) // 2
     A = np.asarray(X, dtype=float)
     for l in range(1, L + 1):
         Z = A @ params[f"W{l}"] + bias * params[f"b{l}"]
         if l == L:
-            A = hidden(Z) if hidden_on_output else output(Z)
+            A = output(hidden(Z)) if both_on_output else hidden(Z) if hidden_on_output else output(Z)
         else:
             A = output(Z) if output_on_hidden else (Z if no_hidden else hidden(Z))
     return A
+
+
+IGNORED_HIDDEN = "hidden_activation is ignored (ReLU is used whatever is passed)"
+IGNORED_OUTPUT = "output_activation is ignored (softmax is used whatever is passed)"
+FORWARD_HINT = ("For each layer l: Z = A_prev @ W_l + b_l; hidden layers apply hidden_activation, the last layer "
+                "output_activation.")
 
 
 def forward_mistakes(X, params, hidden=_relu, output=_softmax, hidden_name="hidden_activation"):
@@ -62,10 +68,18 @@ def forward_mistakes(X, params, hidden=_relu, output=_softmax, hidden_name="hidd
             _forward(X, params, hidden, output, no_hidden=True),
         f"the last layer uses {hidden_name} instead of output_activation":
             _forward(X, params, hidden, output, hidden_on_output=True),
+        f"the last layer applies {hidden_name} and then output_activation, output_activation({hidden_name}(ZL)): "
+        "apply only output_activation to the last layer's Z": _forward(X, params, hidden, output, both_on_output=True),
         "the hidden layers use output_activation (softmax) too": _forward(X, params, hidden, output, output_on_hidden=True),
-        "hidden_activation is ignored (ReLU is used whatever is passed)": _forward(X, params, _relu, output),
-        "output_activation is ignored (softmax is used whatever is passed)": _forward(X, params, hidden, _softmax),
+        IGNORED_HIDDEN: _forward(X, params, _relu, output),
+        IGNORED_OUTPUT: _forward(X, params, hidden, _softmax),
     }
+
+
+def matched_hint(got, mistakes, hints, default):
+    """The hint for the one mistake ``got`` reproduces, if that mistake has one; else ``default``."""
+    found = matching(np.asarray(got, dtype=float), mistakes) if np.asarray(got).dtype.kind in "biuf" else []
+    return hints.get(found[0], default) if len(found) == 1 else default
 
 
 def expect_dict(got, call):
@@ -415,31 +429,32 @@ def test_mlp_forward_values(learner, reference):
     expect_close(output, reference.mlp_forward(X, PARAMS2)[0], call="the output of mlp_forward(X, params) "
                  "for a 4-5-3 network (ReLU hidden layer, softmax output)", inputs=X, input_name="X",
                  mistakes=forward_mistakes(X, PARAMS2), why_shape="(n_samples, n_classes)",
-                 hint="For each layer l: Z = A_prev @ W_l + b_l; hidden layers apply hidden_activation, the last "
-                      "layer output_activation.")
+                 hint=FORWARD_HINT)
 
 
 def test_mlp_forward_three_layers_tanh(learner, reference):
     tanh = reference_activation("tanh")
+    mistakes = forward_mistakes(X, PARAMS3, np.tanh)
     output, _ = unpack_forward(calling(learner.mlp_forward, X, PARAMS3, hidden_activation=Named("tanh")),
                                "mlp_forward(X, params, hidden_activation=tanh)")
     expect_output_shape(output, PARAMS3, "the output of mlp_forward(X, params) for a 4-5-7-3 network")
     expect_close(output, reference.mlp_forward(X, PARAMS3, hidden_activation=tanh)[0],
                  call="the output of mlp_forward(X, params, hidden_activation=tanh) for a 4-5-7-3 network",
-                 inputs=X, input_name="X", mistakes=forward_mistakes(X, PARAMS3, np.tanh),
-                 why_shape="(n_samples, n_classes)",
-                 hint="Loop over every layer (L = len(params) // 2), not just two, and call the hidden_activation "
-                      "you were given.")
+                 inputs=X, input_name="X", mistakes=mistakes, why_shape="(n_samples, n_classes)",
+                 hint=matched_hint(output, mistakes, {IGNORED_HIDDEN: "Call the hidden_activation you were given."},
+                                   FORWARD_HINT))
 
 
 def test_mlp_forward_uses_output_activation(learner, reference):
     sigmoid = reference_activation("sigmoid")
+    mistakes = forward_mistakes(X, PARAMS2, _relu, _sigmoid)
     output, _ = unpack_forward(calling(learner.mlp_forward, X, PARAMS2, output_activation=Named("sigmoid")),
                                "mlp_forward(X, params, output_activation=sigmoid)")
     expect_close(output, reference.mlp_forward(X, PARAMS2, output_activation=sigmoid)[0],
                  call="the output of mlp_forward(X, params, output_activation=sigmoid)", inputs=X, input_name="X",
-                 mistakes=forward_mistakes(X, PARAMS2, _relu, _sigmoid), why_shape="(n_samples, n_out)",
-                 hint="The last layer applies the output_activation argument, not softmax directly.")
+                 mistakes=mistakes, why_shape="(n_samples, n_out)",
+                 hint=matched_hint(output, mistakes, {IGNORED_OUTPUT: "The last layer applies the output_activation "
+                                                      "argument, not softmax directly."}, FORWARD_HINT))
 
 
 def test_mlp_forward_rows_sum_to_one(learner):

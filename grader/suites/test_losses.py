@@ -68,6 +68,23 @@ def plain_call(fn, *args, **kwargs):
 NO_CLIP = "np.log(0) is -inf: clip with np.clip before taking the log."
 
 
+def clip_hint(fn, args, expected, hint):
+    """``hint`` (about clipping) only when the same loss on the test's P without exact 0s and 1s is right:
+    otherwise the clipping isn't what is wrong."""
+    return fallback_hint(plain_call(fn, *args), expected, hint, "probabilities away from 0 and 1",
+                         "clipping")
+
+
+def ce_clip_hint(learner, reference, integer, hint):
+    Y = LABELS if integer else _eye(LABELS, C)
+    return clip_hint(learner.cross_entropy, (P, Y), reference.cross_entropy(P, Y), hint)
+
+
+def bce_clip_hint(learner, reference, hint):
+    return clip_hint(learner.binary_cross_entropy, (P_BIN, Y_BIN), reference.binary_cross_entropy(P_BIN, Y_BIN),
+                     hint)
+
+
 # ---------------------------------------------------------------- mse
 
 
@@ -158,8 +175,9 @@ def test_bce_certain_and_wrong_is_finite(learner, reference):
     got = learner.binary_cross_entropy(p, y)
     expect_no_warnings(learner.last, call, "np.log(0) is -inf: clip p to [eps, 1 - eps] with np.clip before the log.")
     close(got, reference.binary_cross_entropy(p, y), call, bce_mistakes(p, y), finite_hint=NO_CLIP,
-          hint="Clip p to [eps, 1 - eps] with np.clip(p, eps, 1 - eps) before taking logs: then a certain, "
-               "wrong prediction costs -log(1e-12) = 27.6 instead of infinity.")
+          hint=bce_clip_hint(learner, reference, "Clip p to [eps, 1 - eps] with np.clip(p, eps, 1 - eps) before "
+                             "taking logs: then a certain, wrong prediction costs -log(1e-12) = 27.6 instead of "
+                             "infinity."))
 
 
 def test_bce_certain_and_right_is_zero(learner, reference):
@@ -170,7 +188,8 @@ def test_bce_certain_and_right_is_zero(learner, reference):
     expect_no_warnings(learner.last, call, "0 * log(0) is nan: clip p to [eps, 1 - eps] with np.clip before the log, "
                        "on both sides (1 - p is 0 when p is 1).")
     close(got, reference.binary_cross_entropy(p, y), call, bce_mistakes(p, y), finite_hint=NO_CLIP,
-          hint="Clip p to [eps, 1 - eps], both ends: with p = 1 exactly, (1 - y) * log(1 - p) is 0 * log(0) = nan.")
+          hint=bce_clip_hint(learner, reference, "Clip p to [eps, 1 - eps], both ends: with p = 1 exactly, "
+                             "(1 - y) * log(1 - p) is 0 * log(0) = nan."))
 
 
 def test_bce_uses_eps(learner, reference):
@@ -178,7 +197,8 @@ def test_bce_uses_eps(learner, reference):
     call = f"binary_cross_entropy(p, y, eps=1e-3) for p = {fmt(p)}, y = {fmt(y)}"
     close(learner.binary_cross_entropy(p, y, eps=1e-3), reference.binary_cross_entropy(p, y, eps=1e-3), call,
           {"eps fixed at 1e-12 instead of the eps argument": reference.binary_cross_entropy(p, y),
-           **bce_mistakes(p, y, 1e-3)}, "Clip p to [eps, 1 - eps] using the eps argument.", finite_hint=NO_CLIP)
+           **bce_mistakes(p, y, 1e-3)}, bce_clip_hint(learner, reference, "Clip p to [eps, 1 - eps] using the eps "
+                                                      "argument."), finite_hint=NO_CLIP)
 
 
 def test_bce_accepts_int_labels(learner, reference):
@@ -268,7 +288,9 @@ def ce_mistakes(P, labels, eps=EPS):
             "the minus sign is missing (the loss must be positive)": -per_sample.mean(),
             "log(1 - P) is added for the other classes, as in binary cross-entropy": np.mean(
                 per_sample - np.sum((1 - Y) * np.log(np.clip(1 - P, eps, None)), axis=1)),
-            "log10 instead of the natural log np.log": per_sample.mean() / np.log(10)}
+            "log10 instead of the natural log np.log": per_sample.mean() / np.log(10),
+            "P[:, y] picks whole columns (an n x n block), not one entry per row: pick P[np.arange(n), y]":
+                -np.mean(logp[:, np.asarray(labels, dtype=int)])}
 
 
 def test_cross_entropy_values_one_hot(learner, reference):
@@ -310,7 +332,8 @@ def test_cross_entropy_zero_probability_for_other_classes(learner, reference):
     expect_no_warnings(learner.last, call, "0 * log(0) is nan: clip P below at eps, np.clip(P, eps, None), "
                        "before the log.")
     close(got, reference.cross_entropy(p, _eye(y, 3)), call, ce_mistakes(p, y), finite_hint=NO_CLIP,
-          hint="Clip P below at eps before np.log: 0 * log(0) is nan in NumPy even though the term should be 0.")
+          hint=ce_clip_hint(learner, reference, False, "Clip P below at eps before np.log: 0 * log(0) is nan in "
+                            "NumPy even though the term should be 0."))
 
 
 def test_cross_entropy_zero_probability_for_true_class(learner, reference):
@@ -321,8 +344,8 @@ def test_cross_entropy_zero_probability_for_true_class(learner, reference):
     got = learner.cross_entropy(p, _eye(y, 3))
     expect_no_warnings(learner.last, call, "np.log(0) is -inf: clip P below at eps before the log.")
     close(got, reference.cross_entropy(p, y), call, ce_mistakes(p, y), finite_hint=NO_CLIP,
-          hint="Clip P below at eps (np.clip(P, eps, None)) so a certain, wrong prediction costs -log(1e-12) = 27.6 "
-               "instead of infinity.")
+          hint=ce_clip_hint(learner, reference, False, "Clip P below at eps (np.clip(P, eps, None)) so a certain, "
+                            "wrong prediction costs -log(1e-12) = 27.6 instead of infinity."))
 
 
 def test_cross_entropy_zero_probability_integer_labels(learner, reference):
@@ -334,7 +357,8 @@ def test_cross_entropy_zero_probability_integer_labels(learner, reference):
     expect_no_warnings(learner.last, call, "np.log(0) is -inf: clip P below at eps before the log, also on the path "
                        "for integer labels.")
     close(got, reference.cross_entropy(p, y), call, ce_mistakes(p, y), finite_hint=NO_CLIP,
-          hint="Clip P below at eps (np.clip(P, eps, None)) before np.log on the integer-label path too.")
+          hint=ce_clip_hint(learner, reference, True, "Clip P below at eps (np.clip(P, eps, None)) before np.log "
+                            "on the integer-label path too."))
 
 
 def test_bce_certain_and_wrong_with_lists(learner, reference):
@@ -358,7 +382,8 @@ def test_cross_entropy_very_large_logits(learner, reference_module):
     got = learner.cross_entropy(p, _eye(y, 3))
     expect_no_warnings(learner.last, call, "Clip P below at eps before the log.")
     close(got, reference_module("losses").cross_entropy(p, y), call, ce_mistakes(p, y), finite_hint=NO_CLIP,
-          hint="Very confident softmax outputs are exactly 0 or 1 in float64: clip P below at eps before np.log.")
+          hint=ce_clip_hint(learner, reference_module("losses"), False, "Very confident softmax outputs are "
+                            "exactly 0 or 1 in float64: clip P below at eps before np.log."))
 
 
 def test_cross_entropy_uses_eps(learner, reference):
@@ -367,7 +392,7 @@ def test_cross_entropy_uses_eps(learner, reference):
     call = f"cross_entropy(P, Y, eps=1e-3) for P = {show(p)}, Y = {show(_eye(y, 3))}"
     close(learner.cross_entropy(p, _eye(y, 3), eps=1e-3), reference.cross_entropy(p, y, eps=1e-3), call,
           {"eps fixed at 1e-12 instead of the eps argument": reference.cross_entropy(p, y), **ce_mistakes(p, y, 1e-3)},
-          "Clip P below at the eps argument.", atol=1e-6, finite_hint=NO_CLIP)
+          ce_clip_hint(learner, reference, False, "Clip P below at the eps argument."), atol=1e-6, finite_hint=NO_CLIP)
 
 
 def test_cross_entropy_accepts_int_inputs(learner, reference):

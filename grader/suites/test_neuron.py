@@ -1,7 +1,10 @@
 """Hidden suite: neuron."""
+import re
+
 import numpy as np
 
-from learnnn.feedback import expect_close, expect_float, expect_scalar, expect_unchanged, hinted
+from learnnn.feedback import expect_close, expect_float, expect_scalar, expect_unchanged, fail, hinted
+from learnnn.sandbox import LearnerRaised
 from learnnn.worker import Named
 
 # 5 samples, 3 features: non-square so x @ w and w @ x can't both work.
@@ -38,10 +41,20 @@ def test_single_sample_returns_float(learner):
         fail(f"neuron(x, w, b) for one sample returned an array of shape {got.shape}; return a single float")
 
 
+W_FIRST = re.compile(r"dot\(\s*w\b|\bw\s*@|\bw\.dot\(")  # np.dot(w, x), w @ X, w.dot(x)
+
+
 def test_batch_values(learner):
     expected = _sig(X @ W + B)
-    with hinted("X has shape (5, 3) and w shape (3,) here: X @ w gives one value per sample, shape (5,)."):
-        got = learner.neuron(X, W, B)
+    hint = "X has shape (5, 3) and w shape (3,) here: X @ w gives one value per sample, shape (5,)."
+    with hinted(hint):
+        try:
+            got = learner.neuron(X, W, B)
+        except LearnerRaised as exc:
+            if exc.kind == "ValueError" and W_FIRST.search(exc.where):
+                fail(f"{exc}. Likely mistake: w first. Put the batch first, X @ w (np.dot(X, w)): w @ X pairs "
+                     f"w's 3 weights with X's 5 rows. {hint}")
+            raise
     expect_close(got, expected, call="neuron(X, w, b) for X of shape (5, 3)", inputs=X,
                  input_name="x", mistakes=mistakes(X, W, B), why_shape="one output per sample",
                  hint="With X of shape (n, d) and w of shape (d,), X @ w has shape (n,).")

@@ -12,6 +12,7 @@ import pytest
 
 from learnnn.feedback import (expect_close, expect_finite, expect_float, expect_scalar, expect_shape,
                               expect_unchanged, fail, fmt, hinted)
+from learnnn.sandbox import LearnerFailure
 from learnnn.worker import Generated, Rng
 
 SIZES = [4, 5, 3]
@@ -313,25 +314,48 @@ def train_accuracy(ref, X, y, params):
     return float(np.mean(P.argmax(axis=1) == y))
 
 
-def test_train_loss_falls(learner, ref, record_artifact):
+@pytest.fixture(scope="module")
+def advice(learner):
+    """advice(generic): why train isn't learning. train runs on the learner's own helpers from training.py, so
+    when one of them fails its own tests, that is the advice; otherwise ``generic``."""
+    found = []
+
+    def helper_problem():
+        for name, check in (("iterate_minibatches", test_minibatches_keep_x_and_y_paired),
+                            ("sgd_step", test_sgd_step_values)):
+            try:
+                check(learner)
+            except (AssertionError, LearnerFailure):
+                return f"Your {name} fails its own tests (see {check.__name__}); fix it first, since train uses it."
+        return ""
+
+    def advise(generic):
+        if not found:
+            found.append(helper_problem())
+        return found[0] or generic
+    return advise
+
+
+def test_train_loss_falls(learner, ref, record_artifact, advice):
     X, y = blobs()
     params, history, call = run_train(learner, X, y)
     record_artifact("history", history)
     loss = history["loss"]
     if loss[-1] > loss[0]:
-        fail(f"the loss rose over {EPOCHS} epochs of {call}, from {loss[0]:.4g} to {loss[-1]:.4g}: are you adding "
-             "the gradient instead of subtracting it (p - lr * g)? Also check that X_batch and Y_batch belong "
-             "together, and that each step starts from the parameters the previous step returned: "
-             "params = sgd_step(params, grads, lr).")
+        fail(f"the loss rose over {EPOCHS} epochs of {call}, from {loss[0]:.4g} to {loss[-1]:.4g}. "
+             + advice("Are you adding the gradient instead of subtracting it (p - lr * g)? Also check that X_batch "
+                      "and Y_batch belong together, and that each step starts from the parameters the previous step "
+                      "returned: params = sgd_step(params, grads, lr)."))
     if loss[-1] == loss[0]:
-        fail(f"the loss stayed at {loss[0]:.4g} over {EPOCHS} epochs of {call}: keep the parameters each step "
-             "returns, params = sgd_step(params, grads, lr), so the next batch starts from them, and record the "
-             "loss of the current params after each epoch.")
+        fail(f"the loss stayed at {loss[0]:.4g} over {EPOCHS} epochs of {call}. "
+             + advice("Keep the parameters each step returns, params = sgd_step(params, grads, lr), so the next "
+                      "batch starts from them, and record the loss of the current params after each epoch."))
     acc = train_accuracy(ref, X, y, params)
     if acc < 0.9:
         fail(f"after {call} on three well separated clusters the network classifies only {acc:.0%} of the training "
-             f"samples right (the loss went from {loss[0]:.4g} to {loss[-1]:.4g}): for each mini-batch run "
-             "mlp_forward, mlp_backward with one-hot targets, then sgd_step, and keep the returned params.")
+             f"samples right (the loss went from {loss[0]:.4g} to {loss[-1]:.4g}). "
+             + advice("For each mini-batch run mlp_forward, mlp_backward with one-hot targets, then sgd_step, and "
+                      "keep the returned params."))
 
 
 def test_train_history_has_one_entry_per_epoch(learner):
@@ -340,7 +364,7 @@ def test_train_history_has_one_entry_per_epoch(learner):
     run_train(learner, X, y, epochs=1, batch_size=64)
 
 
-def test_train_accuracy_history(learner, ref):
+def test_train_accuracy_history(learner, ref, advice):
     X, y = blobs()
     params, history, call = run_train(learner, X, y)
     recorded, actual = history["accuracy"][-1], train_accuracy(ref, X, y, params)
@@ -350,8 +374,8 @@ def test_train_accuracy_history(learner, ref):
              "after each epoch, accuracy(predict(X, params), y)")
     if actual < 0.8:
         fail(f"after {call} on three well separated clusters the network classifies only {actual:.0%} of the "
-             "training samples right, and the history says so too: the training loop itself is not learning "
-             "(see the other train tests)")
+             "training samples right, and the history says so too. " + advice("The training loop itself is not "
+                                                                               "learning (see the other train tests)."))
 
 
 @pytest.mark.parametrize("sizes", [(2, 3), (2, 6, 5, 3)], ids=["no-hidden-layer", "two-hidden-layers"])
@@ -387,13 +411,14 @@ def test_train_leaves_inputs_unchanged(learner):
     expect_unchanged(learner.last, "train(X, y, layer_sizes)")
 
 
-def test_train_accepts_read_only_inputs_and_defaults(learner, ref):
+def test_train_accepts_read_only_inputs_and_defaults(learner, ref, advice):
     X, y = blobs(20)
     call = "train(X, y, [2, 8, 3]) with the defaults and read-only X and y"
     params, history = unpack_train(learner.train(X, y, [2, 8, 3], readonly=["*"]), call, [2, 8, 3], 100)
     acc = train_accuracy(ref, X, y, params)
     if acc < 0.9:
-        fail(f"after {call} the network classifies only {acc:.0%} of the training samples right")
+        fail(f"after {call} the network classifies only {acc:.0%} of the training samples right. "
+             + advice("See the other train tests."))
 
 
 # ---------------------------------------------------------------- predict and accuracy
