@@ -21,6 +21,18 @@ _FUNCTIONS = {"sqrt": math.sqrt, "log": math.log, "ln": math.log, "log10": math.
 _CONSTANTS = {"e": math.e, "pi": math.pi}
 
 
+_QUOTES = {"`": "`", '"': '"', "'": "'", "“": "”", "‘": "’"}
+
+
+def unquote(text):
+    """``text`` without surrounding spaces and matching backticks or quotes, however many pairs
+    (```x```, "x", `x`, 'x', “x”): a learner often quotes a command or a term."""
+    text = str(text).strip()
+    while len(text) >= 2 and _QUOTES.get(text[0]) == text[-1]:
+        text = text[1:-1].strip()
+    return text
+
+
 class NotAnAnswer(ValueError):
     """The text can't be read as this kind of answer; the message says how to write one."""
 
@@ -34,7 +46,7 @@ def number(text):
         raise NotAnAnswer("give a number, not true or false")
     if isinstance(text, (int, float)):
         return float(text)
-    raw = str(text).strip()
+    raw = unquote(text)
     source = raw.lower().replace("−", "-").replace("×", "*").replace("^", "**").lstrip("~≈").strip()
     percent = source.endswith("%")
     source = source.removesuffix("%").strip()
@@ -84,7 +96,7 @@ def shape(text):
 
     Returns None when the text is not a shape.
     """
-    text = str(text).strip().lower()
+    text = unquote(text).lower()
     match = _SHAPE.fullmatch(text)
     if match:
         dims = [d.strip() for d in match.group(1).split(",")] if match.group(1) else []
@@ -100,8 +112,8 @@ _BRITISH = re.compile(r"(?<=[a-vx-z])is(ation|e|ed|ing)\b")  # not -wise
 
 def words(text):
     """A phrase in one canonical form: case, spaces, hyphens, underscores, a leading article,
-    trailing full stops and "()" ignored; British -ise spellings read as -ize; shapes as by ``shape``."""
-    text = str(text).strip().lower()
+    trailing full stops, "()" and matching backticks or quotes around it ignored; British -ise spellings read as -ize; shapes as by ``shape``."""
+    text = unquote(text).lower()
     as_shape = shape(text)
     if as_shape is not None:
         return as_shape

@@ -29,11 +29,11 @@ CLASS_BYTES = 8 * 2**30
 SHEET_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-class Refused(Exception):
+class Rejected(Exception):
     """Why a submission can't be read; it becomes a `rejected` row."""
 
 
-class Unreadable(Refused):
+class Unreadable(Rejected):
     """Not a zip at all (or a damaged one): unlike an unsafe zip, it can be set aside."""
 
 
@@ -41,7 +41,7 @@ class Unreadable(Refused):
 class Entry:
     size: int
     packed: int  # compressed size (= size for plain files)
-    read: object  # read(cap) -> bytes; raises Refused beyond cap
+    read: object  # read(cap) -> bytes; raises Rejected beyond cap
     special: str = ""  # "a symbolic link", ...: refused where a learner's files are taken from
     open: object = None  # open() -> a seekable binary file (for zips inside zips)
 
@@ -61,9 +61,9 @@ def _check_sizes(entries, where):
     total = sum(e.size for e in entries.values())
     packed = sum(e.packed for e in entries.values())
     if total > CLASS_BYTES:
-        raise Refused(f"{where} unpacks to {total / 2**30:.0f} GB, more than the {CLASS_BYTES // 2**30} GB allowed")
+        raise Rejected(f"{where} unpacks to {total / 2**30:.0f} GB, more than the {CLASS_BYTES // 2**30} GB allowed")
     if total > RATIO_FLOOR and total > MAX_RATIO * max(packed, 1):
-        raise Refused(f"{where} is compressed {total // max(packed, 1)} to 1, more than {MAX_RATIO} to 1 "
+        raise Rejected(f"{where} is compressed {total // max(packed, 1)} to 1, more than {MAX_RATIO} to 1 "
                       "(a zip bomb?)")
 
 
@@ -78,9 +78,9 @@ def zip_entries(source, where):
         name = name_of(info.filename, bool(info.flag_bits & 0x800))
         parts = name.split("/")
         if name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in parts:
-            raise Refused(f"{where} has an entry with an unsafe path: {info.filename!r}")
+            raise Rejected(f"{where} has an entry with an unsafe path: {info.filename!r}")
         if info.flag_bits & 0x1:
-            raise Refused(f"{where} is encrypted ({info.filename!r})")
+            raise Rejected(f"{where} is encrypted ({info.filename!r})")
         key = "/".join(p for p in parts if p not in (".", ""))
         if not key:
             continue
@@ -88,10 +88,10 @@ def zip_entries(source, where):
             entries.setdefault(key + "/", Entry(0, 0, None, "a folder"))  # so empty folders are seen
             continue
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise Refused(f"{where}: {info.filename!r} is compressed {info.file_size // max(info.compress_size, 1)} "
+            raise Rejected(f"{where}: {info.filename!r} is compressed {info.file_size // max(info.compress_size, 1)} "
                           f"to 1, more than {MAX_RATIO} to 1 (a zip bomb?)")
         if key in entries:
-            raise Refused(f"{where} holds {info.filename!r} twice")
+            raise Rejected(f"{where} holds {info.filename!r} twice")
         if stat.S_ISLNK(info.external_attr >> 16):
             entries[key] = Entry(0, 0, None, "a symbolic link")
         else:
@@ -99,7 +99,7 @@ def zip_entries(source, where):
                                  lambda cap, i=info: _read_member(zf, i, cap, where),
                                  open=lambda i=info: _spool(zf, i, where))
         if len(entries) > CLASS_FILES:
-            raise Refused(f"{where} holds more than {CLASS_FILES} files")
+            raise Rejected(f"{where} holds more than {CLASS_FILES} files")
     _check_sizes(entries, where)
     return entries
 
@@ -109,15 +109,15 @@ def _read_member(zf, info, cap, where):
         with zf.open(info) as f:
             data = f.read(cap + 1)
     except Exception as exc:  # corrupt data, bad CRC, unsupported compression: all the archive's fault
-        raise Refused(f"{where}: can't read {info.filename!r} ({type(exc).__name__}: {exc})") from None
+        raise Rejected(f"{where}: can't read {info.filename!r} ({type(exc).__name__}: {exc})") from None
     if len(data) > cap:
-        raise Refused(f"{where}: {info.filename!r} is larger than {cap // 2**20} MB")
+        raise Rejected(f"{where}: {info.filename!r} is larger than {cap // 2**20} MB")
     return data
 
 
 def _spool(zf, info, where):
     if info.file_size > MAX_NESTED:
-        raise Refused(f"{where}: {info.filename!r} is larger than {MAX_NESTED // 2**30} GB")
+        raise Rejected(f"{where}: {info.filename!r} is larger than {MAX_NESTED // 2**30} GB")
     # in memory when small, else an unnamed temp file (SpooledTemporaryFile lacks seekable() before 3.11)
     spool = io.BytesIO() if info.file_size <= 64 * 2**20 else tempfile.TemporaryFile()
     try:
@@ -125,7 +125,7 @@ def _spool(zf, info, where):
             shutil.copyfileobj(f, spool)
     except Exception as exc:
         spool.close()
-        raise Refused(f"{where}: can't read {info.filename!r} ({type(exc).__name__}: {exc})") from None
+        raise Rejected(f"{where}: can't read {info.filename!r} ({type(exc).__name__}: {exc})") from None
     spool.seek(0)
     return spool
 
@@ -160,11 +160,11 @@ def _open_file(path):
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
-        raise Refused(f"can't read {path.name} ({exc.strerror})") from None
+        raise Rejected(f"can't read {path.name} ({exc.strerror})") from None
     f = open(fd, "rb")
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         f.close()
-        raise Refused(f"{path.name} is not a regular file")
+        raise Rejected(f"{path.name} is not a regular file")
     return f
 
 
@@ -172,13 +172,15 @@ def _read_file(path, cap):
     with _open_file(path) as f:
         data = f.read(cap + 1)
     if len(data) > cap:
-        raise Refused(f"{path.name} is larger than {cap // 2**20} MB")
+        raise Rejected(f"{path.name} is larger than {cap // 2**20} MB")
     return data
 
 
 def __getattr__(name):
-    # Submission and discover moved to intake.py; branches written against the old home still import them here
-    if name in ("Submission", "discover"):
+    # Old homes and names kept for branches still in flight: delete once they are merged.
+    if name in ("Submission", "discover"):  # moved to intake.py
         from . import intake
         return getattr(intake, name)
+    if name == "Refused":  # renamed: the worker's Refused is an unrelated thing (a refused import)
+        return Rejected
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

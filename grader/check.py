@@ -1,9 +1,11 @@
-"""One check: run hidden suites in this (trusted) process against learner code in a worker."""
+"""One check: run hidden suites in this (trusted) process against learner code in a worker, and record
+it in a learner's workspace."""
 import contextlib
 import io
 import os
 import time
 import warnings
+from dataclasses import dataclass, field
 
 from .manifest import PACKAGE
 from .plugin import LearnnnPlugin
@@ -12,9 +14,12 @@ from .results import CheckResult, TestOutcome
 SUITES = PACKAGE / "suites"
 
 
-def run_checks(*, course, source_dir, exercises, plugins=(), budget_factor=None):
+def run_checks(*, course, source_dir, exercises, plugins=(), budget_factor=None, lanes=None, early_stop=True):
     """Grade the learner modules in ``source_dir`` for each named exercise; returns CheckResults in order.
     ``plugins``: more pytest plugins, e.g. `learnnn watch`'s progress line (they never change outcomes).
+    ``lanes``: workers that train a model's splits side by side (default: one per core, at most 2);
+    ``early_stop``: stop training a model once it can no longer reach the target (the score is the
+    same; the metrics then list only the splits trained).
 
     Never raises for anything the learner wrote: a missing file, a crash or a
     hang becomes failed tests with a message and an outcome kind. Each
@@ -24,12 +29,15 @@ def run_checks(*, course, source_dir, exercises, plugins=(), budget_factor=None)
     import pytest  # deferred: only checks pay for importing pytest
 
     names = [course.exercise(n).name for n in exercises]
-    plugin = LearnnnPlugin(course=course, source_dir=source_dir, exercises=names, budget_factor=budget_factor)
+    lanes = min(2, os.cpu_count() or 1) if lanes is None else lanes
+    plugin = LearnnnPlugin(course=course, source_dir=source_dir, exercises=names, budget_factor=budget_factor,
+                           lanes=lanes, early_stop=early_stop)
     args = [str(course.exercise(n).suite) for n in names] + [
         "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES), "--confcutdir", str(SUITES),
         "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:warnings",
         "-p", "no:unraisableexception", "-p", "no:threadexception", "--assert=plain",
-        "--import-mode=importlib", "-s", "-q", "--no-header", "--tb=no"]
+        "--import-mode=importlib", "-s", "-q", "--no-header", "--tb=no",
+        "--continue-on-collection-errors"]  # one suite that can't load doesn't stop the others of the session
     started = time.perf_counter()
     os.environ.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # a stray installed plugin must not change grades
     try:
@@ -57,4 +65,38 @@ def run_check(*, course, source_dir, exercise, plugins=()):
     return run_checks(course=course, source_dir=source_dir, exercises=[exercise], plugins=plugins)[0]
 
 
-__all__ = ["run_check", "run_checks", "CheckResult", "TestOutcome"]
+@dataclass
+class WorkspaceCheck:
+    """What checking exercises in a learner's workspace did: the results, and what was recorded."""
+
+    results: list  # CheckResults, in the order asked
+    regressed: list = field(default_factory=list)  # exercises that passed before and fail now
+    plots: dict = field(default_factory=dict)  # exercise -> its training curves' PNG (a managed workspace only)
+    state: object = None  # the progress as saved
+    problem: str = ""  # the progress file had to be set aside first
+
+
+def check_workspace(*, course, ws, exercises, plugins=(), draw_plots=True):
+    """Check ``exercises`` on the learner's modules in ``ws`` and record it: each result in the progress file
+    (a pass ticks the exercise, a regression takes the tick away) and, in a managed workspace, the training
+    curves a suite recorded (unless ``draw_plots`` is False: `learnnn check` draws them once the result is
+    on screen). What `learnnn check` and `learnnn watch` both do; nothing is printed."""
+    from . import progress
+    from .plots import save_training_plot
+
+    digests = {n: ws.digest(n) for n in exercises}  # the files as they were when the check began
+    results = run_checks(course=course, source_dir=ws.root, exercises=exercises, plugins=plugins)
+    state = progress.load(ws)  # read after the check: `learnnn check` may have run beside `watch`
+    done = WorkspaceCheck(results, state=state, problem=state.problem)
+    for result in results:
+        if state.exercises.get(result.exercise, {}).get("ever_passed") and not result.passed:
+            done.regressed.append(result.exercise)
+        state.record_check(result, digests[result.exercise])
+        plot = save_training_plot(ws, result) if ws.managed and draw_plots else None  # never into a plain folder
+        if plot:
+            done.plots[result.exercise] = plot
+    progress.save(ws, state)
+    return done
+
+
+__all__ = ["run_check", "run_checks", "check_workspace", "WorkspaceCheck", "CheckResult", "TestOutcome"]

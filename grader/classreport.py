@@ -8,7 +8,7 @@ import html
 import io
 import statistics
 
-from .gradebook import atomic_write
+from .atomic import atomic_write
 from .review import failure_causes
 
 GRADED = ("graded", "incomplete", "stopped")  # rows whose code was actually run

@@ -21,7 +21,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .gradebook import atomic_write, spreadsheet_cell as _cell
+from .atomic import atomic_write
+from .gradebook import spreadsheet_cell as _cell
 
 ROSTER_KEYS = {  # our field -> roster headers that hold it (lower case)
     "name": ("student", "name", "full name", "student name"),

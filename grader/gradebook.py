@@ -1,39 +1,20 @@
 """The gradebook: grades.csv, grades.json and feedback/<id>.md, and the result cache.
 
-Every file is written whole or not at all (a temp file, then os.replace), and
+Every file is written whole or not at all (learnnn.atomic), and
 nothing in them depends on timing, so grading a class twice gives the same bytes.
 """
 import csv
 import hashlib
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from . import __version__, quiz as quizzes
+from .atomic import atomic_write
 from .grading import STATUSES, quiz_lessons
-from .results import SubmissionResult
+from .results import VERSION, SubmissionResult
 from .review import ROW_STATUSES
 from .manifest import PACKAGE, data_dir
-
-UMASK = os.umask(0o022)  # the only way to read the umask is to set it
-os.umask(UMASK)
-
-
-def atomic_write(path, data):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:  # "replace": text a learner's code returned may hold lone surrogates
-            f.write(data.encode("utf-8", "replace") if isinstance(data, str) else data)
-        os.chmod(tmp, 0o666 & ~UMASK)  # mkstemp makes it private; a gradebook is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
 
 def course_fingerprint(course):
     """A hash of everything that decides a grade: the manifest, suites, solutions, quizzes and the engine."""
@@ -125,7 +106,7 @@ def grades_json(results, reviews):
             grade["status"] = review.exercises[name]
         row["attention"] = review.attention
         rows.append(row)
-    return json.dumps({"submissions": rows}, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps({"version": VERSION, "submissions": rows}, indent=2, ensure_ascii=False) + "\n"
 
 
 def _code(name):

@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 from . import __version__
-from .gradebook import atomic_write
+from .atomic import atomic_write
 from .manifest import MANIFEST, LearnnnError
 
 SOURCE = "/autograder/source"

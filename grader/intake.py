@@ -122,7 +122,7 @@ def discover(paths, *, course, quizzes, skip=(), lms="auto", pattern=None, attem
         else:
             try:
                 entries = archives.zip_entries(path, name)
-            except archives.Refused as why:
+            except archives.Rejected as why:
                 pieces.append(_Piece(fold(path.stem), path.stem, name, {}, name, (index, name), problem=str(why)))
                 continue
             reader.container(unicodedata.normalize("NFC", path.stem), entries, name)
@@ -216,9 +216,9 @@ class _Reader:
     def _zip(self, key, entry, where, **extra):
         try:
             if entry.special:
-                raise archives.Refused(f"{where} is {entry.special}")
+                raise archives.Rejected(f"{where} is {entry.special}")
             entries = archives.zip_entries(entry.open(), where)
-        except archives.Refused as why:
+        except archives.Rejected as why:
             entries, extra["problem"] = {}, str(why)
         return self._learner(key, entries, where, **extra)
 
@@ -227,7 +227,7 @@ class _Reader:
         if layout.name == "gradescope" and layouts.METADATA in tops:
             try:
                 people = layouts.gradescope_submitters(entries[layouts.METADATA].read(archives.MAX_FILE))
-            except (ValueError, archives.Refused) as why:
+            except (ValueError, archives.Rejected) as why:
                 self.aside.append((f"{where}/{layouts.METADATA}", f"not read: {why}"))
         flat = {}
         for top in tops:
@@ -339,7 +339,7 @@ def _submission(piece, course):
         return sub
     try:
         learnerfiles.fill(sub, piece.entries, course, piece.where)
-    except archives.Refused as why:
+    except archives.Rejected as why:
         return Submission(sub.id, original_name=sub.original_name, lms_id=sub.lms_id, attempt=sub.attempt,
                           late=sub.late, source=sub.source, problem=str(why), notes=sub.notes)
     if piece.tops:  # name the file as it sits in the download

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from . import notebooks
-from .archives import MAX_FILE, SHEET_SUFFIXES, Refused, Unreadable, zip_entries
+from .archives import MAX_FILE, SHEET_SUFFIXES, Rejected, Unreadable, zip_entries
 
 JUNK_FOLDERS = {"__MACOSX": "macOS archive metadata", ".git": "version control", ".hg": "version control",
                 ".svn": "version control", ".ipynb_checkpoints": "Jupyter's autosave copies",
@@ -139,7 +139,7 @@ def decode(data):
 def fill(sub, entries, course, where):
     """Put into ``sub`` what of ``entries`` is graded (files, graded), listed (ignored), set aside or skipped.
 
-    Raises Refused for a link where a module would be taken.
+    Raises Rejected for a link where a module would be taken.
     """
     if not any(target(rel, course) for rel in entries if not junk(rel)):
         entries, unreadable = expand_zips(entries, where)  # an LMS folder holding the learner's zip
@@ -186,10 +186,10 @@ def _shown(name):
 
 def _take(sub, name, rel, entry, course, where):
     if entry.special:
-        raise Refused(f"{where}: {rel} is {entry.special}")
+        raise Rejected(f"{where}: {rel} is {entry.special}")
     try:
         data = entry.read(MAX_FILE)
-    except Refused as why:
+    except Rejected as why:
         sub.set_aside.append((rel, f"not read: {why}"))
         return
     if name.startswith("answers/"):

@@ -3,12 +3,14 @@
 One YAML file drives everything; the paths of stubs, solutions, suites,
 lessons and quizzes derive from names (see course.yaml).
 """
-import difflib
+import ast
+import functools
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import yaml
+from .errors import LearnnnError  # noqa: F401  (its home before errors.py; many modules import it from here)
+from .schema import Reader, SchemaError, compose, did_you_mean
 
 PACKAGE = Path(__file__).resolve().parent
 MANIFEST = PACKAGE / "course.yaml"
@@ -17,16 +19,11 @@ EXERCISE_FIELDS = {"name", "title", "hints", "points", "time_limit", "time_budge
 DEFAULT_FIELDS = {"points", "time_limit", "time_budget", "memory_mb"}
 KINDS = {"points": float, "time_limit": float, "time_budget": float, "memory_mb": int}
 POINTS = 10  # an exercise's points, split across its hidden tests (see weights.py)
+DEFAULTS = {"points": POINTS, "time_limit": 10.0, "time_budget": None, "memory_mb": 1024}  # course.yaml overrides them
 BUDGET_FACTOR = 10  # without a time_budget, an exercise's calls may take this many times its time_limit in all
 
 
-class LearnnnError(Exception):
-    """A problem the user can fix; the CLI prints it and exits with ``exit_code``."""
-
-    exit_code = 2
-
-
-class ManifestError(LearnnnError):
+class ManifestError(SchemaError):
     pass
 
 
@@ -36,9 +33,14 @@ def data_dir(name):
     return packaged if packaged.is_dir() else PACKAGE.parent / name
 
 
-def did_you_mean(word, choices):
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
-    return f" Did you mean '{close[0]}'?" if close else ""
+@functools.lru_cache(maxsize=None)
+def stub_functions(path):
+    """The names of the functions a starting stub defines (read with ast; nothing is run)."""
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return ()
+    return tuple(node.name for node in tree.body if isinstance(node, ast.FunctionDef))
 
 
 @dataclass(frozen=True)
@@ -131,71 +133,27 @@ class Course:
 
 
 def load(path=MANIFEST):
+    """The course in the manifest at ``path``; ManifestError names the file, line and problem."""
     path = Path(path)
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except OSError as exc:
-        raise ManifestError(f"{path}: can't read the course manifest: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise ManifestError(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    return _Reader(path).course(root)
+        root = compose(path, what="course manifest")
+    except SchemaError as exc:
+        raise ManifestError(exc.path, exc.line, exc.what) from None
+    return _Reader(path, error=ManifestError).course(root)
 
 
-class _Reader:
-    def __init__(self, path):
-        self.path = path
-
-    def fail(self, node, what):
-        line = f":{node.start_mark.line + 1}" if node is not None else ""
-        raise ManifestError(f"{self.path}{line}: {what}")
-
-    def mapping(self, node, allowed, what):
-        if not isinstance(node, yaml.MappingNode):
-            self.fail(node, f"{what} should be a mapping of keys to values")
-        out = {}
-        for key, value in node.value:
-            if key.value not in allowed:
-                self.fail(key, f"unknown key '{key.value}' in {what}.{did_you_mean(key.value, allowed)}"
-                          f" Allowed: {', '.join(sorted(allowed))}.")
-            out[key.value] = value
-        return out
-
-    def scalar(self, node, kind, what):
-        if not isinstance(node, yaml.ScalarNode):
-            self.fail(node, f"{what} should be a single value")
-        value = yaml.constructor.SafeConstructor().construct_object(node)
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, kind) or (kind is str and not value.strip()):
-            self.fail(node, f"{what} should be {'text' if kind is str else kind.__name__}, not {value!r}")
-        if kind in (int, float) and value <= 0:
-            self.fail(node, f"{what} should be positive, not {value!r}")
-        return value
-
-    def sequence(self, node, what):
-        if not isinstance(node, yaml.SequenceNode):
-            self.fail(node, f"{what} should be a list")
-        return node.value
-
+class _Reader(Reader):
     def course(self, root):
         if root is None:
             self.fail(None, "the manifest is empty")
-        top = self.mapping(root, {"title", "defaults", "lessons"}, "the manifest")
-        for key in ("title", "lessons"):
-            if key not in top:
-                self.fail(root, f"the manifest has no '{key}'")
-        defaults = {"points": POINTS, "time_limit": 10.0, "time_budget": None, "memory_mb": 1024}
+        top = self.mapping(root, {"title", "defaults", "lessons"}, "the manifest", required=("title", "lessons"))
+        defaults = dict(DEFAULTS)
         if "defaults" in top:
             for key, node in self.mapping(top["defaults"], DEFAULT_FIELDS, "defaults").items():
-                defaults[key] = self.scalar(node, KINDS[key], f"defaults.{key}")
+                defaults[key] = self.scalar(node, KINDS[key], f"defaults.{key}", positive=True)
         lessons, exercises, seen = [], {}, set()
         for number, node in enumerate(self.sequence(top["lessons"], "lessons"), start=1):
-            fields = self.mapping(node, LESSON_FIELDS, "a lesson")
-            for key in ("id", "title"):
-                if key not in fields:
-                    self.fail(node, f"lesson {number} has no '{key}'")
+            fields = self.mapping(node, LESSON_FIELDS, f"lesson {number}", required=("id", "title"))
             ident = self.scalar(fields["id"], str, "a lesson id")
             if ident in seen:
                 self.fail(fields["id"], f"lesson id '{ident}' is used twice")
@@ -211,17 +169,16 @@ class _Reader:
         return Course(self.scalar(top["title"], str, "title"), tuple(lessons), exercises, self.path)
 
     def exercise(self, node, lesson, defaults, earlier):
-        fields = self.mapping(node, EXERCISE_FIELDS, "an exercise")
-        for key in ("name", "title", "hints"):
-            if key not in fields:
-                self.fail(node, f"an exercise in lesson '{lesson}' has no '{key}'")
+        fields = self.mapping(node, EXERCISE_FIELDS, f"an exercise in lesson '{lesson}'",
+                              required=("name", "title", "hints"))
         name = self.scalar(fields["name"], str, "an exercise name")
         if not name.isidentifier():
             self.fail(fields["name"], f"exercise name '{name}' must be a Python module name")
         hints = tuple(self.scalar(h, str, "a hint") for h in self.sequence(fields["hints"], "hints"))
         if not hints:
             self.fail(fields["hints"], f"exercise '{name}' needs at least one hint")
-        get = lambda key, kind: self.scalar(fields[key], kind, f"{name}.{key}") if key in fields else defaults[key]
+        get = lambda key, kind: (self.scalar(fields[key], kind, f"{name}.{key}", positive=True) if key in fields
+                                 else defaults[key])
         own = self.scalar(fields["own_stack"], bool, f"{name}.own_stack") if "own_stack" in fields else False
         return Exercise(name, self.scalar(fields["title"], str, f"{name}.title"), lesson, hints,
                         _whole(get("points", float)), get("time_limit", float), get("memory_mb", int), own, earlier,

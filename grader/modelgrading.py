@@ -14,7 +14,10 @@ A network that standardises and trains from scratch doesn't care; a table of
 the public samples no longer matches a single test row. The lessons' split
 keeps the order the learner sees at home, so its score can be reproduced.
 """
+import ast
+import functools
 import hashlib
+import inspect
 import math
 import os
 import re
@@ -25,12 +28,38 @@ import numpy as np
 
 from . import reference as references
 from .feedback import fail, fmt
+from .manifest import data_dir
 from .outcomes import LearnerFailure, Outcome
 
 SECRET_ENV = "LEARNNN_SPLIT_SECRET"
 DEFAULT_SECRET = "learnnn: set LEARNNN_SPLIT_SECRET to your own value when you grade a class"
 
-STACK = ("activations", "layers", "losses", "backprop", "training")  # what fit_* builds on
+
+
+@functools.lru_cache(maxsize=None)
+def stack(exercise):
+    """The course modules ``exercise``'s reference solution builds on, each after those it imports
+    (iris: activations, layers, losses, backprop, training), read from the solutions' imports."""
+    order = []
+
+    def visit(name):
+        tree = ast.parse((data_dir("solutions") / f"{name}.py").read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                imported = node.module.split(".")[0]
+                if imported not in order and (data_dir("solutions") / f"{imported}.py").is_file():
+                    visit(imported)
+                    order.append(imported)
+
+    visit(exercise)
+    return tuple(order)
+
+
+def _network():
+    """How the reference mlp_forward computes by default: "relu hidden layers and a softmax output"."""
+    defaults = inspect.signature(references.load("layers").mlp_forward).parameters
+    return (f"{defaults['hidden_activation'].default.__name__} hidden layers and a "
+            f"{defaults['output_activation'].default.__name__} output")
 
 
 @dataclass
@@ -117,19 +146,49 @@ class Grading:
 def make_splits(task, y, n_features, secret=None):
     """The lessons' split (test_size=0.2, random_state=42), then stratified ones the learner does not see.
 
+    Made with NumPy alone (no scikit-learn in the trusted process); the lessons' split
+    equals scikit-learn's ``train_test_split`` (tests/test_models_fast.py proves it).
     Each hidden split gets a secret column order (see the module docstring).
     """
-    from sklearn.model_selection import train_test_split
-
-    rows = np.arange(len(y))
-    train, test = train_test_split(rows, test_size=0.2, random_state=42)
+    train, test = lessons_split(len(y))
     splits = [Split("lessons_split", "the lessons' split (test_size=0.2, random_state=42)", train, test, 0)]
     for i, state in enumerate(task.hidden_states, start=2):
-        train, test = train_test_split(rows, test_size=0.2, random_state=state, stratify=y)
+        train, test = stratified_split(y, 0.2, state)
         key = f"split_{i}"
         splits.append(Split(key, f"hidden split {i}", train, test, i - 1,
                             secret_columns(n_features, f"{task.exercise}/{key}", secret)))
     return splits
+
+
+def lessons_split(n, test_size=0.2, random_state=42):
+    """(train rows, test rows) exactly as ``train_test_split(np.arange(n), test_size, random_state)`` cuts them:
+    one permutation from ``RandomState(random_state)``, the first ``ceil(test_size * n)`` rows for testing."""
+    n_test = math.ceil(test_size * n)
+    order = np.random.RandomState(random_state).permutation(n)
+    return order[n_test:], order[:n_test]
+
+
+def stratified_split(y, test_size, seed):
+    """(train rows, test rows) with every class in the test rows in proportion to its size, deterministic per seed.
+
+    ``ceil(test_size * n)`` test rows; each class gets the floor of its share, and the rows
+    left over go to the classes with the largest remainders (ties: the smaller label).
+    Rows are drawn within each class by ``np.random.default_rng(seed)``; both parts come
+    back shuffled, so the training rows' order carries no class pattern.
+    """
+    rng = np.random.default_rng(seed)
+    labels, counts = np.unique(y, return_counts=True)
+    n_test = math.ceil(test_size * len(y))
+    share = counts * n_test / len(y)
+    take = np.floor(share).astype(int)
+    for i in np.lexsort((labels, -(share - take)))[:n_test - take.sum()]:
+        take[i] += 1
+    train, test = [], []
+    for label, k in zip(labels, take):
+        rows = rng.permutation(np.flatnonzero(y == label))
+        test.append(rows[:k])
+        train.append(rows[k:])
+    return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
 
 
 def secret_columns(n_features, name, secret=None):
@@ -248,9 +307,10 @@ def _explain(exc, task, n_splits, split, fits):
     if exc.outcome in (Outcome.TIMED_OUT, Outcome.BUDGET_EXHAUSTED, Outcome.CRASHED):
         return message
     missing = getattr(exc, "missing_module", None)
-    if missing in STACK:
+    built_on = stack(task.exercise)
+    if missing in built_on:
         return (f"{task.exercise}.py imports {missing}, but there is no {missing}.py: {task.exercise}.py runs on "
-                f"your own {', '.join(m + '.py' for m in STACK)} from your workspace, so {missing}.py must be "
+                f"your own {', '.join(m + '.py' for m in built_on)} from your workspace, so {missing}.py must be "
                 f"there too.")
     broken = re.match(r"(\w+)\.py, line (\d+), in ([^:]+)", getattr(exc, "where", "") or "")  # the worker's format
     if broken and broken.group(1) != task.exercise:
@@ -265,45 +325,140 @@ def _explain(exc, task, n_splits, split, fits):
     return message + on
 
 
-def grade(learner, task, secret=None):
-    """Train ``task.func`` on every split, in the worker, within the budget; score each fit here."""
+def grade(learner, task, secret=None, *, lanes=1, early_stop=False):
+    """Train ``task.func`` on every split, in the worker, within the budget; score each fit here.
+
+    ``lanes`` workers train independent splits side by side (split k goes to worker
+    k mod lanes, so each worker sees the same calls on every run); the splits are
+    still judged in order, so the result is the one training them one by one gives.
+    With ``early_stop``, training ends once the mean can no longer reach the target
+    even if every split left scored 1.0: every test fails either way.
+    """
     X, y = task.load()
     X, y = np.asarray(X, dtype=float), np.asarray(y).astype(int)
     splits = make_splits(task, y, X.shape[1], secret)
     mlp_forward = references.load("layers").mlp_forward
-    fit_function = getattr(learner, task.func)
     grading = Grading(task, splits)
-    for split in splits:
-        left = task.budget - grading.seconds
+    with _Lanes(learner, task, X, y, splits, lanes) as fits:
+        for split, (got, seconds, failure) in zip(splits, fits):
+            if failure == "out of time":
+                grading.stop(Outcome.TIMED_OUT, (
+                    f"training did not finish in time: the {len(grading.fits)} fits before {split.label} already "
+                    f"took {grading.seconds:.1f} s of the {task.budget:g} s for all {len(splits)} splits. Use fewer "
+                    "epochs, a larger batch size or a smaller network."))
+                break
+            grading.seconds += seconds
+            if failure is not None:
+                grading.stop(failure.outcome, _explain(failure, task, len(splits), split, grading.fits))
+                break
+            call = f"{task.func}(X_train, y_train, seed={split.seed}) on {split.label}"
+            try:
+                params, mean, scale = check_model(got, task, X.shape[1], call)
+            except AssertionError as exc:
+                grading.stop(Outcome.FAILED, str(exc), structural=True)
+                break
+            shown = X if split.columns is None else X[:, split.columns]
+            with np.errstate(all="ignore"):
+                scores = []
+                for rows, standardise in ((split.test, True), (split.train, True), (split.test, False)):
+                    out, _ = mlp_forward((shown[rows] - mean) / scale if standardise else shown[rows], params)
+                    scores.append(float(np.mean(np.asarray(out).argmax(axis=1) == y[rows])))
+            grading.fits.append(Fit(split, seconds, *scores))
+            if early_stop and out_of_reach(grading):
+                break
+    return grading
+
+
+def out_of_reach(grading):
+    """True when the mean can't reach the target even if every split not yet trained scored 1.0."""
+    best = sum(f.accuracy for f in grading.fits) + len(grading.splits) - len(grading.fits)
+    return best / len(grading.splits) < grading.task.target - 1e-12
+
+
+class _Lanes:
+    """Fits of every split, yielded in split order as ``(returned, seconds, failure)``.
+
+    Lane j trains splits j, j + lanes, ... in its own worker. A lane starts a fit only
+    while the budget has time left after every fit finished so far (else its failure is
+    "out of time"); once the caller stops reading, lanes start no new fit, and leaving
+    the ``with`` waits for the fits still running.
+    """
+
+    def __init__(self, learner, task, X, y, splits, lanes):
+        import threading
+
+        self.learner, self.task, self.X, self.y, self.splits = learner, task, X, y, splits
+        self.lanes = max(1, min(lanes, len(splits)))
+        self.done = [None] * len(splits)
+        self.used = 0.0  # seconds of every finished fit
+        self.stopped = False
+        self.changed = threading.Condition()
+        self.threads = []
+
+    def __enter__(self):
+        import threading
+
+        if self.lanes == 1:
+            return self._one_by_one()
+        workers = [self.learner] + [self.learner.spare() for _ in range(self.lanes - 1)]
+        for j, worker in enumerate(workers):
+            thread = threading.Thread(target=self._lane, args=(worker, range(j, len(self.splits), self.lanes)),
+                                      daemon=True)
+            thread.start()
+            self.threads.append(thread)
+        return self._in_order()
+
+    def __exit__(self, *exc):
+        with self.changed:
+            self.stopped = True
+        for thread in self.threads:
+            thread.join()
+
+    def _fit(self, learner, split):
+        with self.changed:
+            left = self.task.budget - self.used
         if left <= 0:
-            grading.stop(Outcome.TIMED_OUT, (
-                f"training did not finish in time: the {len(grading.fits)} fits before {split.label} already took "
-                f"{grading.seconds:.1f} s of the {task.budget:g} s for all {len(splits)} splits. Use fewer epochs, "
-                "a larger batch size or a smaller network."))
-            break
-        shown = X if split.columns is None else X[:, split.columns]
-        call = f"{task.func}(X_train, y_train, seed={split.seed}) on {split.label}"
+            return None, 0.0, "out of time"
+        shown = self.X if split.columns is None else self.X[:, split.columns]
         started = time.perf_counter()
         try:
-            got = fit_function(shown[split.train], y[split.train], seed=split.seed, timeout=left)
+            got = getattr(learner, self.task.func)(shown[split.train], self.y[split.train], seed=split.seed,
+                                                   timeout=left)
+            return got, time.perf_counter() - started, None
         except LearnerFailure as exc:
-            grading.seconds += time.perf_counter() - started
-            grading.stop(exc.outcome, _explain(exc, task, len(splits), split, grading.fits))
-            break
-        seconds = time.perf_counter() - started
-        grading.seconds += seconds
-        try:
-            params, mean, scale = check_model(got, task, X.shape[1], call)
-        except AssertionError as exc:
-            grading.stop(Outcome.FAILED, str(exc), structural=True)
-            break
-        with np.errstate(all="ignore"):
-            scores = []
-            for rows, standardise in ((split.test, True), (split.train, True), (split.test, False)):
-                out, _ = mlp_forward((shown[rows] - mean) / scale if standardise else shown[rows], params)
-                scores.append(float(np.mean(np.asarray(out).argmax(axis=1) == y[rows])))
-        grading.fits.append(Fit(split, seconds, *scores))
-    return grading
+            return None, time.perf_counter() - started, exc
+
+    def _one_by_one(self):
+        for split in self.splits:
+            got, seconds, failure = self._fit(self.learner, split)
+            self.used += seconds
+            yield got, seconds, failure
+
+    def _lane(self, learner, indices):
+        for i in indices:
+            with self.changed:
+                if self.stopped:
+                    return
+            try:
+                outcome = self._fit(learner, self.splits[i])
+            except BaseException as exc:  # learnnn's own failure: the reader re-raises it
+                outcome = exc
+            with self.changed:
+                if not isinstance(outcome, BaseException):
+                    self.used += outcome[1]
+                self.done[i] = outcome
+                self.changed.notify_all()
+            if isinstance(outcome, BaseException) or outcome[2] is not None:
+                return  # the splits after a failure are never judged
+
+    def _in_order(self):
+        for i in range(len(self.splits)):
+            with self.changed:
+                self.changed.wait_for(lambda: self.done[i] is not None)
+                outcome = self.done[i]
+            if isinstance(outcome, BaseException):
+                raise outcome
+            yield outcome
 
 
 # ---------------------------------------------------------------- what the tests check
@@ -324,6 +479,9 @@ def check_mean_accuracy(grading):
     worst = min(fits, key=lambda f: f.accuracy)
     message = (f"the mean held-out accuracy over the {len(fits)} splits is {mean:.3f}, short of the target "
                f"{task.target:.2f} (per split: {grading.per_split()}; the worst is {worst.split.label}).")
+    if len(fits) < len(grading.splits):
+        message += (f" Training stopped after {len(fits)} of the {len(grading.splits)} splits: even 1.0 on every "
+                    "other split could no longer lift the mean to the target.")
     train_mean = float(np.mean([f.train_accuracy for f in fits]))
     unscaled = unscaled_mean(grading)
     if unscaled is not None:
@@ -331,12 +489,13 @@ def check_mean_accuracy(grading):
                     f"{unscaled:.3f} right: you trained on unscaled X but returned mean and scale. Standardise "
                     "X_train with the mean and scale you return, and train on that.")
     elif train_mean < task.target:
+        built_on = stack(task.exercise)
         message += (f" Even on the training {task.samples} the returned model gets only {train_mean:.3f} right, "
                     "so the network is undertrained, or the grader does not see it as you trained it: it computes "
-                    "mlp_forward((X - mean) / scale, params) with ReLU hidden layers and a softmax output, so "
+                    f"mlp_forward((X - mean) / scale, params) with {_network()}, so "
                     "return the mean and scale you standardised the training data with. It trains with your own "
-                    f"{', '.join(m + '.py' for m in STACK)}: if one of them fails its own check "
-                    f"(`learnnn check {STACK[-2]}`, say), fix that one first.")
+                    f"{', '.join(m + '.py' for m in built_on)}: if one of them fails its own check "
+                    f"(`learnnn check {built_on[-2]}`, say), fix that one first.")
     else:
         message += (f" On the training {task.samples} it gets {train_mean:.3f} right, so it fits the training data "
                     "but does not generalise as well: try a smaller network, fewer epochs or early stopping on a "

@@ -11,7 +11,14 @@ import signal
 PRINT_LIMIT = 16 * 2**20  # the worker's RLIMIT_FSIZE: what learner code may print, in bytes
 
 
-class Outcome(str, enum.Enum):
+class Word(str, enum.Enum):
+    """An enum whose members are their values as text: in JSON, CSV, f-strings and comparisons alike."""
+
+    __str__ = str.__str__
+    __format__ = str.__format__
+
+
+class Outcome(Word):
     """The kind of a test's outcome; its value is what the JSON results carry under "kind"."""
 
     PASSED = "passed"

@@ -12,7 +12,7 @@ import pytest
 
 from . import reference as references
 from .feedback import failure_reason, same_reason
-from .manifest import PACKAGE
+from .manifest import PACKAGE, stub_functions
 from .budget import Budget
 from .outcomes import LearnerFailure, Outcome
 from .results import TestOutcome
@@ -28,8 +28,9 @@ class LearnerModule:
     (seconds) raises one call's own limit, never past what is left of the budget.
     """
 
-    def __init__(self, sandbox, module, budget):
-        self._sandbox, self._module, self._budget = sandbox, module, budget
+    def __init__(self, sandbox, module, budget, *, spare=None, model_grading=None):
+        self._sandbox, self._module, self._budget, self._spare = sandbox, module, budget, spare
+        self.model_grading = model_grading or {}  # modelgrading.grade's lanes and early_stop for this run
 
     def __getattr__(self, func):
         if func.startswith("_"):
@@ -46,6 +47,13 @@ class LearnerModule:
     def module(self, name):
         """Another module in the worker, e.g. the learner's own ``training`` from the digits suite."""
         return LearnerModule(self._sandbox, name, self._budget)
+
+    def spare(self):
+        """The same module in a second worker of its own, for calls independent of this one's (the model
+        splits); it draws on the same budget, and the plugin closes it with the first."""
+        sandbox = self._spare()
+        sandbox.start()  # it imports NumPy while the first worker trains
+        return LearnerModule(sandbox, self._module, self._budget)
 
     @property
     def last(self):
@@ -65,14 +73,19 @@ def sandbox_spec(exercise, source_dir):
         else:
             files[name] = references.data_dir("solutions") / f"{name}.py"
     files[exercise.name] = source_dir / exercise.filename
+    named = {}
+    for module in files:  # a Named("relu") argument is the copied module's relu; earlier modules win a clash
+        for function in stub_functions(references.data_dir("exercises") / f"{module}.py"):
+            named.setdefault(function, module)
     return SandboxSpec(files=files, time_limit=exercise.time_limit, memory_mb=exercise.memory_mb,
                        deny_read=[PACKAGE, references.data_dir("solutions"), source_dir.resolve()],
-                       refused_imports=list(REFUSED_IMPORTS))
+                       refused_imports=list(REFUSED_IMPORTS), named=named)
 
 
 class LearnnnPlugin:
-    def __init__(self, *, course, source_dir, exercises, budget_factor=None):
+    def __init__(self, *, course, source_dir, exercises, budget_factor=None, lanes=1, early_stop=False):
         self.course = course
+        self.model_grading = {"lanes": lanes, "early_stop": early_stop}
         self.budgets = {n: Budget(course.exercise(n), seconds=budget_factor * course.exercise(n).time_limit
                                   if budget_factor else None) for n in exercises}
         self.source_dir = Path(source_dir)
@@ -89,10 +102,11 @@ class LearnnnPlugin:
 
     # -- workers
 
-    def sandbox(self, exercise):
-        if exercise.name not in self.sandboxes:
-            self.sandboxes[exercise.name] = Sandbox(sandbox_spec(exercise, self.source_dir))
-        return self.sandboxes[exercise.name]
+    def sandbox(self, exercise, spare=0):
+        key = f"{exercise.name}#{spare}" if spare else exercise.name
+        if key not in self.sandboxes:
+            self.sandboxes[key] = Sandbox(sandbox_spec(exercise, self.source_dir))
+        return self.sandboxes[key]
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "points(w): this test's weight when the exercise's points are split (default 1)")
@@ -118,8 +132,16 @@ class LearnnnPlugin:
                                  f"`learnnn reset {exercise.name}` puts the starting stub back",
                                  outcome=Outcome.MISSING)
         sandbox = self.sandbox(exercise)
-        yield LearnerModule(sandbox, exercise.name, self.budgets[exercise.name])
-        sandbox.close()
+        spares = []
+
+        def spare():
+            spares.append(self.sandbox(exercise, spare=len(spares) + 1))
+            return spares[-1]
+
+        yield LearnerModule(sandbox, exercise.name, self.budgets[exercise.name], spare=spare,
+                            model_grading=self.model_grading)
+        for each in (sandbox, *spares):
+            each.close()
 
     @pytest.fixture(scope="module")
     def reference(self, request):

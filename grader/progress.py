@@ -9,6 +9,11 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 
+import yaml
+
+from . import schema
+from .atomic import atomic_write
+
 QUIZ_PASS = 0.8  # a quiz counts as done at 80% right
 VERSION = 1
 
@@ -69,57 +74,91 @@ def path(workspace):
     return workspace.state_dir / "progress.json"
 
 
-def _number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+ENTRY_FIELDS = {  # what each entry may hold; other keys are ignored, so older and newer files still read
+    "quiz": {"score", "max", "best"},
+    "exercise": {"passed", "ever_passed", "score", "max_score", "hints", "gave_up", "digest"},
+}
 
 
-def _quiz(entry):
-    if not isinstance(entry, dict) or not all(_number(entry.get(k)) for k in ("score", "max")):
-        return None
-    best = entry.get("best", entry["score"])
-    return {"score": entry["score"], "max": entry["max"], "best": best} if _number(best) else None
+def _quiz(reader, node):
+    fields = _fields(reader, node, "quiz")
+    score, maximum = (reader.number(fields.get(k), k, minimum=0) for k in ("score", "max"))
+    best = reader.number(fields["best"], "best", minimum=0) if "best" in fields else score
+    return {"score": score, "max": maximum, "best": best}
 
 
-def _exercise(entry):
-    if not isinstance(entry, dict):
-        return None
-    clean = {"passed": entry.get("passed") is True,
-             "ever_passed": entry.get("ever_passed", entry.get("passed")) is True, "score": entry.get("score", 0), "max_score": entry.get("max_score", 0),
-             "hints": entry.get("hints", 0), "gave_up": entry.get("gave_up") is True,
-             "digest": entry.get("digest") if isinstance(entry.get("digest"), str) else ""}
-    if not (_number(clean["score"]) and _number(clean["max_score"])) or not isinstance(clean["hints"], int) \
-            or isinstance(clean["hints"], bool) or clean["hints"] < 0:
-        return None
-    return clean
+def _exercise(reader, node):
+    fields = _fields(reader, node, "exercise")
+    flag = lambda key, default=False: reader.value(fields[key]) is True if key in fields else default
+    number = lambda key: reader.number(fields[key], key, minimum=0) if key in fields else 0
+    hints = reader.scalar(fields["hints"], int, "hints", minimum=0) if "hints" in fields else 0
+    digest = reader.value(fields["digest"]) if "digest" in fields else ""
+    return {"passed": flag("passed"), "ever_passed": flag("ever_passed", flag("passed")), "score": number("score"),
+            "max_score": number("max_score"), "hints": hints, "gave_up": flag("gave_up"),
+            "digest": digest if isinstance(digest, str) else ""}
+
+
+def _fields(reader, node, kind):
+    if not isinstance(node, yaml.MappingNode):
+        reader.fail(node, f"a {kind} entry should be a mapping")
+    fields = {reader.value(k): v for k, v in node.value}
+    if kind == "quiz":
+        for key in ("score", "max"):
+            if key not in fields:
+                reader.fail(node, f"the quiz entry has no '{key}'")
+    return {k: v for k, v in fields.items() if k in ENTRY_FIELDS[kind]}
 
 
 def load(workspace):
-    """The workspace's progress. What can't be read is set aside (kept, never deleted) and dropped."""
+    """The workspace's progress. What can't be read is set aside (kept, never deleted) and dropped; the
+    note names each dropped entry with its line and what was wrong."""
     if not workspace.managed:
         return Progress()
     file = path(workspace)
     if not file.exists():
         return Progress()
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        text = file.read_text(encoding="utf-8")
+        data = json.loads(text)  # JSON decides what is valid; the YAML nodes below only give line numbers
         if not isinstance(data, dict):
             raise ValueError("it is not a JSON object")
+        root = _nodes(text, file)
     except (ValueError, UnicodeDecodeError) as exc:
         return Progress(problem=f"your progress file could not be read ({exc}); it was moved to {set_aside(file).name}. "
                                 "`learnnn check NAME` marks passed exercises done again.")
-    lessons = data.get("lessons_read", [])
-    quizzes = data.get("quizzes", {}) if isinstance(data.get("quizzes"), dict) else {}
-    exercises = data.get("exercises", {}) if isinstance(data.get("exercises"), dict) else {}
-    progress = Progress(lessons_read=[x for x in lessons if isinstance(x, str)] if isinstance(lessons, list) else [],
-                        quizzes={k: q for k, q in ((k, _quiz(v)) for k, v in quizzes.items()) if q},
-                        exercises={k: e for k, e in ((k, _exercise(v)) for k, v in exercises.items()) if e})
-    dropped = [f"quiz {k}" for k in quizzes if k not in progress.quizzes] + \
-              [f"exercise {k}" for k in exercises if k not in progress.exercises]
-    if dropped or not isinstance(lessons, list):
-        progress.problem = (f"your progress file could not be read in full ({', '.join(dropped) or 'lessons_read'}); "
+    reader, top = schema.Reader(file), {reader_key.value: node for reader_key, node in root.value}
+    progress, dropped = Progress(), []
+    lessons = top.get("lessons_read")
+    if lessons is not None:
+        if isinstance(lessons, yaml.SequenceNode):
+            progress.lessons_read = [x for x in (reader.value(n) for n in lessons.value) if isinstance(x, str)]
+        else:
+            dropped.append(f"lessons_read (line {schema.line(lessons)}: should be a list)")
+    for kind, store, read in (("quiz", progress.quizzes, _quiz), ("exercise", progress.exercises, _exercise)):
+        section = top.get(kind + ("zes" if kind == "quiz" else "s"))
+        if not isinstance(section, yaml.MappingNode):
+            continue
+        for key, node in section.value:
+            try:
+                store[str(reader.value(key))] = read(reader, node)
+            except schema.SchemaError as exc:
+                dropped.append(f"{kind} {reader.value(key)} (line {exc.line}: {exc.what})")
+    if dropped:
+        progress.problem = (f"your progress file could not be read in full ({'; '.join(dropped)}); "
                             f"it was moved to {set_aside(file).name}. What could be read is kept; "
                             "`learnnn check NAME` fills in the rest.")
     return progress
+
+
+def _nodes(text, file):
+    """The YAML nodes of a JSON text already known to be valid; a mapping without lines if YAML disagrees."""
+    try:
+        root = schema.compose_text(text, file)
+    except schema.SchemaError:
+        root = None
+    if isinstance(root, yaml.MappingNode):
+        return root
+    return yaml.representer.SafeRepresenter().represent_data(json.loads(text))
 
 
 def set_aside(file):
@@ -132,10 +171,7 @@ def set_aside(file):
 def save(workspace, progress):
     if not workspace.managed:
         return
-    workspace.state_dir.mkdir(exist_ok=True)
     data = asdict(progress)
     data.pop("problem")
     data["version"] = VERSION
-    tmp = path(workspace).with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path(workspace))  # atomic: a crash never leaves half a file
+    atomic_write(path(workspace), json.dumps(data, indent=2, sort_keys=True))  # a crash never leaves half a file

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import yaml
 
-from . import answers as reading
+from . import answers as reading, schema
 from .manifest import LearnnnError
+from .results import VERSION
 
 KINDS = {"single", "multiple", "numeric", "text"}
 LETTERS = string.ascii_lowercase
@@ -61,7 +62,7 @@ class QuizResult:
         return len(self.questions)
 
     def to_json(self):
-        out = {"quiz": self.quiz, "score": self.score, "max": self.max,
+        out = {"version": VERSION, "quiz": self.quiz, "score": self.score, "max": self.max,
                "questions": [{"id": q.id, "correct": q.correct, "explanation": q.explanation,
                               **({"problem": q.problem} if q.problem else {})} for q in self.questions]}
         if self.problems:
@@ -69,48 +70,56 @@ class QuizResult:
         return out
 
 
+QUIZ_FIELDS = {"title", "questions"}
+QUESTION_FIELDS = {"id", "kind", "prompt", "answer", "explanation", "choices", "tolerance", "accept"}
+REQUIRED = ("id", "kind", "prompt", "answer", "explanation")
+
+
 def load(lesson):
+    """The quiz of ``lesson``; LearnnnError (a SchemaError naming file and line) when it is missing or malformed."""
     path = Path(lesson.quiz_path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError:
-        raise LearnnnError(f"lesson {lesson.id} has no quiz ({path} is missing)") from None
-    except yaml.YAMLError as exc:
-        raise LearnnnError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("questions"), list) or not data["questions"]:
-        raise LearnnnError(f"{path}: a quiz needs a non-empty `questions` list")
+    if not path.is_file():
+        raise LearnnnError(f"lesson {lesson.id} has no quiz ({path} is missing)")
+    reader = schema.Reader(path)
+    root = schema.compose(path, what="quiz")
+    if root is None:
+        reader.fail(None, "the quiz is empty")
+    fields = reader.mapping(root, QUIZ_FIELDS, "a quiz", required=("questions",))
     questions, seen = [], set()
-    for n, raw in enumerate(data["questions"], start=1):
-        q = _question(raw, f"{path}: question {n}")
+    for n, node in enumerate(reader.sequence(fields["questions"], "questions", nonempty=True), start=1):
+        q = _question(reader, node, f"question {n}")
         if q.id in seen:
-            raise LearnnnError(f"{path}: question id '{q.id}' is used twice")
+            reader.fail(node, f"question id '{q.id}' is used twice")
         seen.add(q.id)
         questions.append(q)
-    return Quiz(lesson.id, str(data.get("title") or lesson.title), tuple(questions))
+    title = reader.scalar(fields["title"], str, "the title") if "title" in fields else lesson.title
+    return Quiz(lesson.id, title, tuple(questions))
 
 
-def _question(raw, where):
-    if not isinstance(raw, dict):
-        raise LearnnnError(f"{where} should be a mapping")
-    missing = {"id", "kind", "prompt", "answer", "explanation"} - raw.keys()
-    if missing:
-        raise LearnnnError(f"{where} has no {', '.join(sorted(missing))}")
-    kind = raw["kind"]
+def _question(reader, node, where):
+    fields = reader.mapping(node, QUESTION_FIELDS, where, required=REQUIRED)
+    kind = reader.value(fields["kind"])
     if kind not in KINDS:
-        raise LearnnnError(f"{where}: kind '{kind}' should be one of {', '.join(sorted(KINDS))}")
-    choices = tuple(str(c) for c in raw.get("choices") or ())
-    answer = raw["answer"]
+        reader.fail(fields["kind"], f"{where}: kind '{kind}' should be one of {', '.join(sorted(KINDS))}")
+    choices = tuple(str(reader.value(c)) for c in reader.sequence(fields["choices"], f"{where}: choices")) \
+        if "choices" in fields else ()
+    answer = reader.value(fields["answer"])
     if kind in ("single", "multiple"):
         letters = [answer] if kind == "single" else answer
         if not choices or not isinstance(letters, list) or not letters or not all(
                 isinstance(a, str) and len(a) == 1 and a in LETTERS[:len(choices)] for a in letters):
-            raise LearnnnError(f"{where}: the answer must be {'a letter' if kind == 'single' else 'a list of letters'} "
-                               f"among the {len(choices)} choices")
+            reader.fail(fields["answer"], f"{where}: the answer must be "
+                                          f"{'a letter' if kind == 'single' else 'a list of letters'} "
+                                          f"among the {len(choices)} choices")
         answer = answer if kind == "single" else tuple(sorted(set(letters)))
     elif kind == "numeric" and (isinstance(answer, bool) or not isinstance(answer, (int, float))):
-        raise LearnnnError(f"{where}: a numeric answer must be a number")
-    return Question(str(raw["id"]), kind, str(raw["prompt"]).strip(), answer, str(raw["explanation"]).strip(),
-                    choices, float(raw.get("tolerance", 0) or 0), tuple(str(a) for a in raw.get("accept") or ()))
+        reader.fail(fields["answer"], f"{where}: a numeric answer must be a number")
+    tolerance = reader.scalar(fields["tolerance"], float, f"{where}: tolerance", minimum=0) if "tolerance" in fields \
+        else 0.0
+    accept = tuple(str(reader.value(a)) for a in reader.sequence(fields["accept"], f"{where}: accept")) \
+        if "accept" in fields else ()
+    return Question(str(reader.value(fields["id"])), kind, str(reader.value(fields["prompt"])).strip(), answer,
+                    str(reader.value(fields["explanation"])).strip(), choices, tolerance, accept)
 
 
 def _letters(given, question):

@@ -1,17 +1,17 @@
 """Turning results into text for a terminal, wrapped to its width. Colour is added with click.style
 and stripped by the CLI when NO_COLOR is set or the output is not a terminal (lessons: learnnn.lessonview)."""
-import ast
-import functools
 import os
 import shutil
 import sys
 import textwrap
-from pathlib import Path
 
 import click
 
+from .outcomes import Outcome
 
-def _symbols():
+
+def symbols():
+    """(tick, cross, full bar, empty bar): Unicode where the output can encode it, ASCII otherwise."""
     try:
         "✓✗█░".encode(sys.stdout.encoding or "ascii")
         return "✓", "✗", "█", "░"
@@ -41,8 +41,8 @@ def check_result(result, *, show_all=False, limit=8, functions=()):
     """A check's verdict and failures. Failures of one function with the same message are shown once
     ("and 5 more like it"), so a stub reads as one message per function; failures of different
     functions never share a heading. ``show_all`` shows every failure on its own.
-    ``functions``: the exercise's function names (see ``stub_functions``), to tell tests apart."""
-    tick, cross, _, _ = _symbols()
+    ``functions``: the exercise's function names (see ``manifest.stub_functions``), to tell tests apart."""
+    tick, cross, _, _ = symbols()
     lines = []
     passed = sum(t.passed for t in result.tests)
     score = f"score {result.score:g}/{result.max_score:g}"
@@ -54,13 +54,19 @@ def check_result(result, *, show_all=False, limit=8, functions=()):
         lines.append(ok(f"{tick} {result.exercise}: all {len(result.tests)} tests pass ({score})"))
     else:
         lines.append(bad(f"{cross} {result.exercise}: {passed} of {len(result.tests)} tests pass ({score})"))
+    once = _one_setup_cause(result)
+    if once:
+        lines += ["", bad(f"  {cross} all {len(result.tests)} tests fail for one reason")]
+        lines.extend(wrap(f"    {line}") for line in once.splitlines())
+        return "\n".join(lines)
     groups = {}
     for n, test in enumerate(result.failures):
         key = n if show_all else (subject(test.name, functions), test.message)
         groups.setdefault(key, (test.message, []))[1].append(test.name)
     for shown, (message, names) in enumerate(groups.values()):
         if shown == limit and not show_all:
-            lines.append(f"  ... and {len(groups) - limit} more kinds of failure (`--all` shows every one)")
+            more = len(groups) - limit
+            lines.append(f"  ... and {more} more {'kind' if more == 1 else 'kinds'} of failure (--all shows every one)")
             break
         title = pretty_test(names[0]) + (f" (and {len(names) - 1} more like it)" if len(names) > 1 else "")
         lines.append("")
@@ -70,6 +76,20 @@ def check_result(result, *, show_all=False, limit=8, functions=()):
         lines.append("")
         lines.append(wrap("  " + ", ".join(f"{k} {_metric(v)}" for k, v in result.metrics.items())))
     return "\n".join(lines)
+
+
+def _one_setup_cause(result):
+    """The one message to show when every test failed for the same setup cause (no file, an import error,
+    an untouched stub), else None: the learner fixes that once, not once per test."""
+    failures = result.failures
+    if len(failures) < 2 or len(failures) != len(result.tests) or any(t.kind == Outcome.FAILED for t in failures):
+        return None  # a wrong value is the learner's logic, test by test, even when every test says the same
+    first = failures[0].message
+    if all(t.message == first or t.message.startswith("fails for the same reason as ") for t in failures):
+        return first
+    if all(t.kind == Outcome.NOT_IMPLEMENTED for t in failures):
+        return "No function is written yet; start with the first. " + failures[0].message
+    return None
 
 
 def subject(test_name, functions=()):
@@ -84,22 +104,12 @@ def subject(test_name, functions=()):
     return base.split("_")[0]
 
 
-@functools.lru_cache(maxsize=None)
-def stub_functions(path):
-    """The names of the functions a starting stub defines (read with ast; nothing is run)."""
-    try:
-        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return ()
-    return tuple(node.name for node in tree.body if isinstance(node, ast.FunctionDef))
-
-
 def _metric(value):
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def bar(done, total, width=30):
-    _, _, full, empty = _symbols()
+    _, _, full, empty = symbols()
     filled = round(width * done / total) if total else width
     return f"{full * filled}{empty * (width - filled)} {done}/{total}"
 
@@ -115,7 +125,9 @@ def terminal_width(most=120, default=80):
 def wrap(text, *, indent="", hang=None, width=None):
     """``text`` wrapped to the terminal, each line kept apart; continuation lines are indented by
     ``hang`` (default: the line's own leading spaces plus two). Paths and words are never split.
-    Output into a pipe or a file has no width: it is left as it is, for grep."""
+    Output into a pipe or a file has no width: it is left unwrapped, for grep. Markdown's backticks
+    around code are dropped: a terminal would print them literally."""
+    text = str(text).replace("`", "")
     width = width or terminal_width(default=None)
     if width is None:
         return "\n".join(indent + line for line in str(text).splitlines())

@@ -1,12 +1,30 @@
-"""Plain results: what a check and a graded submission produce.
+"""Plain results: what a check, a graded submission and its quizzes produce, and their JSON.
 
 Every test outcome carries its kind (:class:`~learnnn.outcomes.Outcome`), set
-where the failure was raised; the JSON results hold it as "kind".
+where the failure was raised; the JSON results hold it as "kind". Statuses are
+enums whose members are their JSON text. Every JSON document carries
+``"version": VERSION``; fields are only ever added within a version (README,
+"Results as JSON").
 """
 import dataclasses
 from dataclasses import dataclass, field
 
-from .outcomes import Outcome
+from .outcomes import Outcome, Word
+
+VERSION = 1  # of the JSON shapes below; raised only when a field changes meaning or goes away
+
+
+class ExerciseStatus(Word):
+    PASSED = "passed"
+    FAILED = "failed"
+    MISSING = "missing"  # the module is not in the submission
+    STOPPED = "stopped"  # the exercise's time budget ran out
+    ERROR = "error"  # the suite could not run
+
+
+class QuizStatus(Word):
+    GRADED = "graded"
+    MISSING = "missing"  # no answer sheet
 
 
 @dataclass
@@ -56,7 +74,7 @@ class CheckResult:
         return [t for t in self.tests if not t.passed]
 
     def to_json(self):
-        return {"exercise": self.exercise, "passed": self.passed, "score": self.score,
+        return {"version": VERSION, "exercise": self.exercise, "passed": self.passed, "score": self.score,
                 "max_score": self.max_score, "metrics": self.metrics, "calls": self.calls,
                 "tests": [t.to_json() for t in self.tests],
                 **({"error": self.error} if self.error else {})}
@@ -69,14 +87,17 @@ class CheckResult:
 class ExerciseGrade:
     score: float
     max: float
-    status: str  # passed, failed, missing, stopped (time budget used up), error (the suite could not run)
+    status: ExerciseStatus
     tests: list = field(default_factory=list)  # TestOutcome.to_json(): {"name", "passed", "kind", "message"}
     error: str = ""
     seconds: float = 0.0
 
+    def __post_init__(self):
+        self.status = ExerciseStatus(self.status)
+
     @property
     def passed(self):
-        return self.status == "passed"
+        return self.status is ExerciseStatus.PASSED
 
     def to_json(self):
         return {"score": self.score, "max": self.max, "passed": self.passed, "status": self.status,
@@ -87,9 +108,12 @@ class ExerciseGrade:
 class QuizGrade:
     score: int
     max: int
-    status: str  # graded or missing
+    status: QuizStatus
     questions: list = field(default_factory=list)  # {"id", "correct", "problem"?}
     problems: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.status = QuizStatus(self.status)
 
     def to_json(self):
         return dataclasses.asdict(self)
@@ -121,11 +145,14 @@ class SubmissionResult:
                 "note": self.note, "ignored": self.ignored}
 
     def to_cache(self):
-        return {**self.to_json(), "seconds": self.seconds,
+        return {**self.to_json(), "version": VERSION, "seconds": self.seconds,
                 "exercise_seconds": {n: e.seconds for n, e in self.exercises.items()}}
 
     @classmethod
     def from_cache(cls, data):
+        """A result the cache stored; ValueError for another VERSION's (the caller grades again)."""
+        if data.get("version", VERSION) != VERSION:
+            raise ValueError(f"a cached result of version {data.get('version')}, not {VERSION}")
         timing = data.get("exercise_seconds", {})
         exercises = {n: ExerciseGrade(e["score"], e["max"], e["status"], [_with_kind(t) for t in e["tests"]],
                                       e.get("error", ""),

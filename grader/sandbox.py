@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from . import isolation, outcomes
+from .manifest import DEFAULTS
 from .outcomes import LearnerCrashed, LearnerFailure, LearnerRaised, LearnerTimeout  # noqa: F401 (re-exported)
 from .worker import wire
 
@@ -33,10 +34,11 @@ MARKER = isolation.PACKAGE_NAME  # in every worker's command line (bwrap's inclu
 @dataclass
 class SandboxSpec:
     files: dict  # module name -> path of the source to copy in
-    time_limit: float = 10.0
-    memory_mb: int = 1024
+    time_limit: float = DEFAULTS["time_limit"]
+    memory_mb: int = DEFAULTS["memory_mb"]
     deny_read: list = field(default_factory=list)
     refused_imports: list = field(default_factory=list)
+    named: dict = field(default_factory=dict)  # function name -> module: what a Named argument may stand for
 
 
 @dataclass
@@ -98,6 +100,7 @@ class Sandbox:
                   "cpu_seconds": int(max(60, 20 * self.spec.time_limit)),
                   "deny_read": [str(p) for p in self.spec.deny_read],
                   "refused_imports": list(self.spec.refused_imports),
+                  "named": dict(self.spec.named),
                   "files": {module: i for i, module in enumerate(self.spec.files)},
                   **self._walls_wanted}
         return wire.pack(config, sources)

@@ -4,19 +4,18 @@ The layout is what `learnnn grade` reads as one submission: every exercise
 module present in the workspace at the top level, and ``answers/<quiz id>.yaml``.
 Nothing else goes in; in particular never .learnnn/ (progress, backups).
 """
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import replacing
 from .manifest import LearnnnError
 
 ANSWERS = "answers"
 
 
 @dataclass
-class Submission:
+class SubmitReport:
     path: Path
     modules: list = field(default_factory=list)  # file names put in the zip
     answers: list = field(default_factory=list)  # "answers/<id>.yaml" put in the zip
@@ -49,7 +48,7 @@ def build(*, course, ws, out=None):
         target = target / default_path(ws).name
     if not target.parent.is_dir():
         raise LearnnnError(f"can't write {target}: there is no folder {target.parent}")
-    report = Submission(target.resolve())
+    report = SubmitReport(target.resolve())
     files = []  # (name in the zip, path, bytes)
     for exercise in course.exercises.values():
         path = root / exercise.filename
@@ -83,14 +82,8 @@ def build(*, course, ws, out=None):
 
 
 def _write_zip(target, files):
-    fd, tmp = tempfile.mkstemp(prefix=".submission-", suffix=".zip", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as zf:
-            for name, path, data in files:
-                info = zipfile.ZipInfo.from_file(path, name, strict_timestamps=False)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                zf.writestr(info, data)
-        os.replace(tmp, target)  # a half-written zip never sits under the real name
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replacing(target) as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, path, data in files:  # a half-written zip never sits under the real name
+            info = zipfile.ZipInfo.from_file(path, name, strict_timestamps=False)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)

@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import progress
-from .check import run_check
-from .plots import save_training_plot
+from .check import check_workspace
 
 POLL_SECONDS = 0.5
 SETTLE_SECONDS = 0.1  # a save must stop changing the file for this long before it is checked
@@ -103,18 +102,17 @@ class Session:
         if self.on_check:
             self.on_check(self.exercise.name)
         self.seen = signature(self.files())  # a save during the check is then noticed after it
-        digest = self.ws.digest(self.exercise.name)
         follow = TestProgress(self.on_test)
         with _passing_on_ctrl_c():
-            result = run_check(course=self.course, source_dir=self.ws.root, exercise=self.exercise.name,
-                               plugins=[follow])
+            checked = check_workspace(course=self.course, ws=self.ws, exercises=[self.exercise.name],
+                                      plugins=[follow])
         if follow.stopped:
             notes.append(f"Stopped at the first call that timed out ({follow.stopped}); the tests after it "
                          "did not run. Fix that one and save.")
-        state = self._state(notes)
-        state.record_check(result, digest)
-        progress.save(self.ws, state)
-        self.result, self.plot = result, save_training_plot(self.ws, result)
+        if checked.problem:
+            notes.append(checked.problem)
+        state, result = checked.state, checked.results[0]
+        self.result, self.plot = result, checked.plots.get(result.exercise)
         if result.passed and self.auto_advance:
             following = following_exercise(self.course, state, self.exercise.name, self.ws)
             if following:

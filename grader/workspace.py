@@ -63,6 +63,16 @@ def _open(course, root):
         return Workspace(root, True)
     if any((root / f"{name}.py").is_file() for name in course.exercises):
         return Workspace(root, False)
+    try:  # a checkout's root that holds the workspace made by the README's `learnnn init my-course`
+        inside = sorted(d.name for d in root.iterdir() if (d / STATE).is_dir())
+    except OSError:
+        inside = []
+    if len(inside) == 1:
+        raise LearnnnError(f"this folder is not a learnnn workspace, but your workspace is {inside[0]}/: "
+                           f"cd {inside[0]}   (or pass --workspace {inside[0]})")
+    if inside:
+        raise LearnnnError(f"this folder is not a learnnn workspace, but it holds {len(inside)}: "
+                           f"{', '.join(d + '/' for d in inside)}. cd into one, or pass --workspace DIR")
     raise LearnnnError(f"{root} is not a learnnn workspace and holds none of the exercise files: "
                        f"run `learnnn init` to make one here, or pass --workspace DIR")
 

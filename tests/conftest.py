@@ -74,3 +74,51 @@ def worker_processes(settle=5.0):
             return found
         time.sleep(0.05)
 
+
+
+def full_messages(tests):
+    """{test name: its message}, a "fails for the same reason as X" pointer replaced by X's full message
+    (the learner reads the full text once, under the first test that failed for that reason)."""
+    import re
+
+    by_name = {t["name"]: t["message"] for t in tests}
+
+    def resolve(message, depth=0):
+        pointer = re.match(r"fails for the same reason as ([^\s:]+)", message)
+        if pointer and pointer[1] in by_name and depth < 5:
+            return resolve(by_name[pointer[1]], depth + 1)
+        return message
+
+    return {name: resolve(message) for name, message in by_name.items()}
+
+
+def descendants(pid):
+    """PIDs of the live processes below ``pid`` (children, their children, ...), read from /proc."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z":
+                parents[int(entry.name)] = int(fields[1])
+    found, frontier = [], {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier}
+        found += sorted(frontier)
+    return found
+
+
+def wait_for_worker_below(pid, timeout=60):
+    """Block until a learnnn worker runs below process ``pid``: that process is inside learner code now."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for child in descendants(pid):  # below our own process, so ours whatever its environment says
+            try:
+                if b"learnnn_worker" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    return
+            except OSError:
+                continue
+        time.sleep(0.05)
+    raise AssertionError(f"no worker started below process {pid} within {timeout} s")

@@ -1,15 +1,15 @@
 """The worker boundary: learner code can fail its own tests, never forge a result or escape."""
 import sys
 import textwrap
-import time
 
 import pytest
 
 from learnnn import manifest
 from learnnn.check import run_check
+from learnnn.outcomes import Outcome
 from learnnn.sandbox import Sandbox, SandboxSpec, LearnerCrashed, LearnerRaised, LearnerTimeout
 
-from conftest import worker_processes
+from conftest import _ours, worker_processes
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the sandbox needs POSIX")
 
@@ -38,15 +38,15 @@ def test_honest_solution_gets_full_marks(small_course, tmp_path):
     assert result.passed and result.score == result.max_score > 0
 
 
+@pytest.mark.slow
 def test_hanging_function_fails_only_its_own_tests(small_course, tmp_path):
     hanging = SOLUTION.replace("def relu(z):\n", "def relu(z):\n    while True:\n        pass\n")
-    started = time.monotonic()
     result = grade(small_course, tmp_path / "hang", hanging)
     failed = {t.name for t in result.failures}
     assert failed and all("relu" in name and "grad" not in name and "leaky" not in name for name in failed)
     assert "did not return within 2 s" in messages(result) and "endless loop" in messages(result)
+    assert {t.kind for t in result.failures} == {Outcome.TIMED_OUT}  # each call was cut at its limit
     assert result.score == result.max_score - len(failed)
-    assert time.monotonic() - started < 2.5 * len(failed) + 20
     assert worker_processes() == []
 
 
@@ -159,6 +159,7 @@ def test_timeout_then_restart(tmp_path):
             sandbox.call("slow", "slow")
         assert sandbox.call("slow", "quick") == 7
         assert sandbox.restarts == 1
+        assert _ours(sandbox.proc.pid)  # what the other tests' "none left" counts is seen
     assert worker_processes() == []
 
 
@@ -200,11 +201,10 @@ def test_a_borrowed_model_is_refused_with_the_reason(course, solution_copy, line
     folder = solution_copy(*course.exercise("iris").earlier)
     iris = (manifest.data_dir("solutions") / "iris.py").read_text()
     (folder / "iris.py").write_text(f"{line}\n{iris}")
-    started = time.monotonic()
     result = run_check(course=course, source_dir=folder, exercise="iris")
     assert result.score == 0 and result.tests
     name = line.split()[1]
     first, *rest = result.tests  # the later tests point at the first, which keeps the whole message
     assert f"importing {name} is not allowed" in first.message and "your own" in first.message
     assert rest and all(t.message == f"fails for the same reason as {first.name}" for t in rest)
-    assert time.monotonic() - started < 20  # refused at import: nothing was trained
+    assert {t.kind for t in result.tests} == {Outcome.REFUSED}  # refused at import: nothing was trained

@@ -2,6 +2,7 @@
 progress tracks the code as it is now (a regression or a reset drops the tick), and failures of
 different functions are never merged. Uses the first three lessons (activations, neuron): fast suites."""
 import json
+import re
 import shutil
 
 import pytest
@@ -128,3 +129,27 @@ def test_messages_wrap_to_the_terminal_width(monkeypatch):
     message = "binary_cross_entropy(p, y) for p = [0.9, 0.2, 0.65, 0.05] returned nan; " * 3
     shown = render.check_result(CheckResult("losses", [outcome("test_bce_values", message)]))
     assert max(map(len, shown.splitlines())) <= 60
+
+
+def test_one_setup_cause_is_said_once_with_the_count(ws, cli):
+    stub = cli("check", "activations", "-w", ws, env={"COLUMNS": "200"})
+    total = int(re.search(r"0 of (\d+) tests pass", stub.output)[1])
+    assert f"all {total} tests fail for one reason" in stub.output
+    assert " ".join(stub.output.split()).count("not implemented yet") == 1 and "more like it" not in stub.output
+    (ws / "activations.py").unlink()
+    gone = cli("check", "activations", "-w", ws, env={"COLUMNS": "200"})
+    assert f"all {total} tests fail for one reason" in gone.output
+    gone_text = " ".join(gone.output.split())
+    assert gone_text.count("there is no activations.py") == 1 and "learnnn reset activations" in gone_text
+    (ws / "activations.py").write_text("import numpy as np\nimport no_such_module_here\n")
+    broken = cli("check", "activations", "-w", ws, env={"COLUMNS": "200"})
+    assert f"all {total} tests fail for one reason" in broken.output
+    assert broken.output.count("No module named") == 1
+
+
+def test_failures_beyond_the_limit_are_counted_in_plain_english():
+    def kinds(n):
+        return CheckResult("losses", [outcome(f"test_case_{i}", f"message {i}") for i in range(n)] +
+                           [Outcome("test_ok", True, "", 1, 1)])
+    assert "and 1 more kind of failure (--all shows every one)" in render.check_result(kinds(9))
+    assert "and 2 more kinds of failure" in render.check_result(kinds(10))

@@ -10,7 +10,7 @@ import yaml
 from click.testing import CliRunner
 
 from learnnn import classpool, manifest, watchdog
-from learnnn.archives import Submission
+from learnnn.intake import Submission
 from learnnn.cli import app
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the sandbox needs POSIX")
@@ -46,6 +46,7 @@ def course(tmp_path):
     return manifest.load(path)
 
 
+@pytest.mark.slow
 def test_the_parent_stops_a_wedged_grader_and_returns_only_when_all_is_gone(course, tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the run's folder, so we look only at our processes
     hangs = ACT.replace("def relu(z):\n", "def relu(z):\n    import time\n    time.sleep(60)\n", 1)
@@ -84,6 +85,7 @@ def test_a_grader_stopped_by_a_signal_is_caught_by_the_parent(course, tmp_path, 
     assert processes_under(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_grading_with_one_or_two_jobs_writes_the_same_bytes(tmp_path):
     """Includes gradient_check, whose suite must draw every input from the per-test generator."""
     data = yaml.safe_load(manifest.MANIFEST.read_text())

@@ -5,7 +5,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from learnnn import manifest
+from learnnn import manifest, results
 from learnnn.cli import app
 
 from conftest import write_course
@@ -76,7 +76,8 @@ def test_check_exit_codes_and_json(runner, ws):
     passing = run(runner, "check", "neuron", "--json", "--workspace", ws)
     assert passing.exit_code == 0, passing.output
     data = json.loads(passing.output)
-    assert set(data) >= {"exercise", "passed", "score", "max_score", "metrics", "tests"}
+    assert set(data) >= {"version", "exercise", "passed", "score", "max_score", "metrics", "tests"}
+    assert data["version"] == results.VERSION
     assert data["passed"] and data["score"] == data["max_score"] == len(data["tests"])
     assert set(data["tests"][0]) == {"name", "passed", "kind", "message"}
     assert {t["kind"] for t in data["tests"]} == {"passed"}
@@ -190,3 +191,27 @@ def test_python_dash_m_works(ws):
     out = subprocess.run([sys.executable, "-m", "learnnn", "list", "--json", "--workspace", str(ws)],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and json.loads(out.stdout)
+
+
+def test_next_at_a_checkout_root_names_the_one_workspace_below(runner, tmp_path, monkeypatch):
+    assert run(runner, "init", tmp_path / "my-course").exit_code == 0
+    (tmp_path / "docs").mkdir()
+    monkeypatch.chdir(tmp_path)
+    result = run(runner, "next", env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert "your workspace is my-course/: cd my-course" in result.output and "learnnn init" not in result.output
+    assert run(runner, "init", tmp_path / "other").exit_code == 0
+    both = run(runner, "next", env={"COLUMNS": "200"})
+    assert both.exit_code == 2 and "my-course/, other/" in both.output and "learnnn init" not in both.output
+
+
+def test_list_shows_the_last_score_of_a_failed_quiz(runner, ws):
+    from learnnn import progress, workspace
+    found = workspace.find(manifest.load(), ws)
+    state = progress.load(found)
+    state.record_quiz("01-intro", 7, 10)
+    progress.save(found, state)
+    shown = run(runner, "list", "--workspace", ws).output.splitlines()
+    line = next(line for line in shown if "quiz" in line and "01-intro" in line)
+    assert line.startswith("[ ]") and line.endswith("(7/10, pass mark 8)")
+    assert not any("pass mark" in other for other in shown if other != line)

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 distributed = pytest.importorskip("distributed")
 
 from learnnn import classpool, gradebook, manifest  # noqa: E402
-from learnnn.archives import Submission  # noqa: E402
+from learnnn.intake import Submission  # noqa: E402
 from learnnn.cli import app  # noqa: E402
 
 pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="the sandbox needs POSIX"), pytest.mark.slow]

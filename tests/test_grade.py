@@ -26,7 +26,7 @@ from learnnn.check import run_checks
 from learnnn.cli import app
 from learnnn.grading import grade_submission
 
-from conftest import worker_processes, write_course
+from conftest import wait_for_worker_below, worker_processes, write_course
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the sandbox needs POSIX")
 
@@ -178,12 +178,14 @@ def score(row, exercise="activations"):
     return row["exercises"][exercise]["score"]
 
 
+@pytest.mark.slow
 def test_the_run_finishes_with_a_summary(klass):
     assert klass["result"].exit_code == 0, klass["result"].output
     assert "Graded 20 submissions" in klass["result"].output
     assert klass["seconds"] < 120
 
 
+@pytest.mark.slow
 def test_honest_submissions_get_full_marks(rows):
     for ident in ("alice", "bob", "carol", "escape"):
         row = rows[ident]
@@ -195,6 +197,7 @@ def test_honest_submissions_get_full_marks(rows):
     assert "notes.txt" in str(rows["bob"]["ignored"]) and rows["carol"]["ignored"] == ["notes.txt"]
 
 
+@pytest.mark.slow
 def test_each_submission_gets_exactly_the_points_it_earned(rows, relu_tests, klass, course):
     full = rows["carol"]["exercises"]["activations"]["max"]
     neuron_full = rows["carol"]["exercises"]["neuron"]["max"]
@@ -213,6 +216,7 @@ def test_each_submission_gets_exactly_the_points_it_earned(rows, relu_tests, kla
     assert rows["empty"]["status"] == "empty" and rows["empty"]["total"] == 0
 
 
+@pytest.mark.slow
 def test_failures_explain_themselves(rows):
     def first(ident):
         return next(t["message"] for t in rows[ident]["exercises"]["activations"]["tests"] if not t["passed"])
@@ -225,6 +229,7 @@ def test_failures_explain_themselves(rows):
     assert "not implemented yet" in first("stub")
 
 
+@pytest.mark.slow
 def test_a_fifo_in_place_of_the_output_file_blocks_nothing(rows):
     fifo = rows["fifo"]
     # mkfifo is gone from the worker and the grader reads output through its own handle
@@ -234,6 +239,7 @@ def test_a_fifo_in_place_of_the_output_file_blocks_nothing(rows):
     assert 0 < score(fifo) < fifo["exercises"]["activations"]["max"]
 
 
+@pytest.mark.slow
 def test_bad_archives_are_rejected_rows_with_a_reason(rows, klass):
     assert rows["dotdot"]["status"] == rows["bomb"]["status"] == "rejected"
     assert "unsafe path" in rows["dotdot"]["note"] and "zip bomb" in rows["bomb"]["note"]
@@ -241,6 +247,7 @@ def test_bad_archives_are_rejected_rows_with_a_reason(rows, klass):
     assert "zip bomb" in (klass["out"] / "feedback" / "bomb.md").read_text()
 
 
+@pytest.mark.slow
 def test_nothing_escapes_and_nothing_is_left_running(klass):
     assert not klass["outside"].exists()
     assert tree_hash(klass["class"]) == klass["before"]
@@ -252,6 +259,7 @@ def test_nothing_escapes_and_nothing_is_left_running(klass):
                 if p.stat().st_mtime >= time.time() - klass["seconds"] - 5]
 
 
+@pytest.mark.slow
 def test_gradebook_files(klass, rows):
     out = klass["out"]
     lines = (out / "grades.csv").read_text().splitlines()
@@ -275,6 +283,7 @@ def test_gradebook_files(klass, rows):
     assert "test_relu_values" in (report / "index.md").read_text()
 
 
+@pytest.mark.slow
 def test_a_rerun_grades_nothing_again_and_writes_the_same_bytes(klass, course_path):
     out = klass["out"]
     before = {name: (out / name).read_bytes() for name in ("grades.csv", "grades.json")}
@@ -296,6 +305,7 @@ def small_class(tmp_path):
     return cls
 
 
+@pytest.mark.slow
 def test_grading_twice_from_scratch_gives_identical_files(small_class, course_path, tmp_path):
     for out in ("out1", "out2"):
         assert grade_cli(course_path, small_class, "--out", tmp_path / out, "--no-cache").exit_code == 0
@@ -304,6 +314,7 @@ def test_grading_twice_from_scratch_gives_identical_files(small_class, course_pa
     assert not (tmp_path / "out1" / ".cache").exists()
 
 
+@pytest.mark.slow
 def test_only_changed_submissions_are_regraded(small_class, course_path, tmp_path):
     out = tmp_path / "out"
     assert "(0 from the cache)" in grade_cli(course_path, small_class, "--out", out).output
@@ -316,6 +327,7 @@ def test_only_changed_submissions_are_regraded(small_class, course_path, tmp_pat
     assert rows["buggy"]["exercises"]["neuron"]["passed"] and rows["honest"]["ignored"] == ["notes.txt"]
 
 
+@pytest.mark.slow
 def test_an_interrupted_run_resumes_without_loss(tmp_path, course_path):
     cls = tmp_path / "class"
     learner(cls, "a", {"activations.py": ACT})
@@ -328,7 +340,7 @@ def test_an_interrupted_run_resumes_without_loss(tmp_path, course_path):
     deadline = time.monotonic() + 60
     while len(list((out / ".cache").glob("*.json"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
-    time.sleep(0.5)  # c_slow is being graded now
+    wait_for_worker_below(proc.pid)  # a and b are cached, so this worker runs c_slow's hanging relu
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "interrupted: 2 of 3" in err
@@ -340,6 +352,7 @@ def test_an_interrupted_run_resumes_without_loss(tmp_path, course_path):
     assert len(json.loads((out / "grades.json").read_text())["submissions"]) == 3
 
 
+@pytest.mark.slow
 def test_a_killed_run_leaves_nothing_running(tmp_path, course_path):
     cls = tmp_path / "class"
     learner(cls, "a", {"activations.py": ACT})
@@ -352,7 +365,7 @@ def test_a_killed_run_leaves_nothing_running(tmp_path, course_path):
     deadline = time.monotonic() + 60
     while not list((out / ".cache").glob("*.json")) and time.monotonic() < deadline:
         time.sleep(0.1)
-    time.sleep(0.5)
+    wait_for_worker_below(proc.pid)  # b_slow's worker, deep inside its hanging relu
     proc.kill()  # no chance to clean up: the grader processes must notice and stop themselves
     proc.wait()
 
@@ -378,13 +391,14 @@ def test_a_killed_run_leaves_nothing_running(tmp_path, course_path):
 
 
 def test_time_budget_stops_one_exercise_not_the_submission(course):
-    names = ("sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad", "leaky_relu", "leaky_relu_grad",
-             "softmax")
+    names = manifest.stub_functions(course.exercise("activations").stub)
     every_function_hangs = "\n".join(f"def {name}(*args, **kwargs):\n    while True:\n        pass\n" for name in names)
     sub = Submission("hangs", files={"activations.py": every_function_hangs.encode(), "neuron.py": NEURON.encode()})
     result = grade_submission(submission=sub, course=course, budget=2)
     activations, neuron = result.exercises["activations"], result.exercises["neuron"]
     assert activations.status == "stopped" and activations.score == 0
+    kinds = [t["kind"] for t in activations.tests]
+    assert kinds.count("timed_out") <= 1 and set(kinds) <= {"timed_out", "budget_exhausted"}, kinds
     assert any("time budget of 2 s" in t["message"] for t in activations.tests)
     assert neuron.passed and neuron.score == neuron.max
     assert result.status == "graded" and result.to_json()["id"] == "hangs"

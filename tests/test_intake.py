@@ -157,6 +157,7 @@ def graded(downloads, course_path):
     return {"out": out, "result": result, "rows": rows}
 
 
+@pytest.mark.slow
 def test_every_learner_has_exactly_one_row(graded):
     assert graded["result"].exit_code == 0, graded["result"].output
     assert sorted(graded["rows"]) == sorted([
@@ -166,6 +167,7 @@ def test_every_learner_has_exactly_one_row(graded):
     assert feedback == sorted(f"{i}.md" for i in graded["rows"])
 
 
+@pytest.mark.slow
 def test_correct_work_scores_full_marks_wherever_and_however_it_was_handed_in(graded):
     rows = graded["rows"]
     full = rows["student03"]["exercises"]["activations"]["max"]
@@ -181,6 +183,7 @@ def test_correct_work_scores_full_marks_wherever_and_however_it_was_handed_in(gr
     assert rows["99999"]["status"] == "missing" and rows["99999"]["total"] == 0
 
 
+@pytest.mark.slow
 def test_notes_say_which_file_was_graded_and_what_was_set_aside(graded):
     notes = {i: r["note"] for i, r in graded["rows"].items()}
     assert "leeann_12345_67890_activations-1.py -> activations.py" in notes["leeann_12345"]
@@ -205,6 +208,7 @@ def test_notes_say_which_file_was_graded_and_what_was_set_aside(graded):
     assert "was not in the submission" not in feedback
 
 
+@pytest.mark.slow
 def test_junk_never_becomes_a_learner_and_the_run_says_what_it_set_aside(graded):
     output = graded["result"].output
     assert "set aside: plain/.git: version control: not a learner" in output
@@ -212,6 +216,7 @@ def test_junk_never_becomes_a_learner_and_the_run_says_what_it_set_aside(graded)
     assert "not on the roster: " in output and "student03" in output
 
 
+@pytest.mark.slow
 def test_no_temporary_or_local_path_in_any_output(graded, downloads):
     out = graded["out"]
     for path in [out / "grades.csv", out / "grades.json", *(out / "feedback").iterdir()]:
@@ -220,6 +225,7 @@ def test_no_temporary_or_local_path_in_any_output(graded, downloads):
         assert "learnnn-grade" not in text and "null bytes" not in text, path
 
 
+@pytest.mark.slow
 def test_a_rerun_writes_the_same_bytes(graded, downloads, course_path):
     out = graded["out"]
     before = {p.relative_to(out): p.read_bytes() for p in [out / "grades.csv", out / "grades.json",

@@ -71,12 +71,13 @@ def test_progress_on_a_fresh_workspace(ws, run):
     lines = {line.split()[0]: line for line in result.output.splitlines()[1:] if line.strip()[:2].isdigit()}
     assert "unread" in lines["01-intro"] and "quiz not taken" in lines["01-intro"] and "exercises" not in lines["01-intro"]
     assert "exercises 0/1" in lines["02-activations"]
-    assert "Next: `learnnn next` (lesson 01-intro)" in result.output
+    assert "Next: learnnn next (lesson 01-intro)" in result.output
 
 
 def test_progress_counts_lessons_quizzes_and_exercises(ws, run, tmp_path):
     solve(ws, "activations")
-    assert run("check", "activations", "-w", ws).exit_code == 0
+    checked = run("check", "activations", "-w", ws)
+    assert checked.exit_code == 0 and "activations: all" in checked.output, checked.output
     assert run("lesson", "1", "-w", ws).exit_code == 0
     sheet = tmp_path / "sheet.yaml"
     sheet.write_text(yaml.safe_dump(right_answers("01-intro")))
@@ -90,7 +91,7 @@ def test_progress_counts_lessons_quizzes_and_exercises(ws, run, tmp_path):
     assert intro.split()[0] in ("✓", "+")  # the whole lesson is done
     activations = next(line for line in result.output.splitlines() if "02-activations" in line)
     assert "unread" in activations and "exercises 1/1" in activations
-    assert "Next: `learnnn next` (lesson 02-activations)" in result.output
+    assert "Next: learnnn next (lesson 02-activations)" in result.output
 
 
 # ---------------------------------------------------------------- corrupt progress
@@ -130,7 +131,10 @@ def test_doctor_rebuilds_a_corrupt_progress_file_from_the_workspace(ws, run, con
 
     again = run("doctor", "-w", ws, **THREAD_VARIABLES)
     assert again.exit_code == 0, again.output
-    assert run("progress", "-w", ws).exit_code == 0
+    shown = run("progress", "-w", ws)
+    assert shown.exit_code == 0 and "note:" not in shown.output, shown.output
+    intro = next(line for line in shown.output.splitlines() if line.split()[1:2] == ["01-intro"])
+    assert f"quiz {len(right_answers('01-intro'))}/" in intro
 
 
 @pytest.mark.parametrize("content", [CORRUPT["not JSON"], CORRUPT["a bad hint count"]])
@@ -152,6 +156,12 @@ def test_hand_edited_quiz_entries_never_break_progress(ws, run, content):
     (ws / ".learnnn" / "progress.json").write_text(content)
     result = run("progress", "-w", ws)
     assert result.exit_code == 0, result.output
+    assert "could not be read in full (quiz 01-intro (line 1: " in result.output and "Traceback" not in result.output
+    assert ("best should be a number, not 'x'" if '"x"' in content else "max should be a number, not '5'") \
+        in result.output
+    intro = next(line for line in result.output.splitlines() if line.split()[:1] == ["01-intro"])
+    assert "quiz not taken" in intro  # the unreadable score is dropped, never shown or counted
+    assert [p.read_text() for p in (ws / ".learnnn").glob("progress.corrupt-*.json")] == [content]
 
 
 # ---------------------------------------------------------------- solution
@@ -221,9 +231,10 @@ def test_submit_zips_modules_and_answer_sheets_only(ws, run):
         assert zf.read("activations.py") == (ws / "activations.py").read_bytes()
         assert zf.testzip() is None
     again = run("submit", "-w", ws)  # the zip in the workspace is not packed into the next one
+    assert again.exit_code == 0 and str(zip_path) in again.output, again.output
     with zipfile.ZipFile(zip_path) as zf:
         assert sorted(zf.namelist()) == ["activations.py", "answers/01-intro.yaml", "neuron.py"]
-    assert not list(ws.glob(".submission-*")), again.output
+    assert not list(ws.glob(".*.tmp")), again.output  # no temp file left behind
 
 
 def test_submit_out_and_warnings(ws, run, tmp_path):
@@ -237,7 +248,8 @@ def test_submit_out_and_warnings(ws, run, tmp_path):
         assert zf.namelist() == ["activations.py"]
     folder = tmp_path / "outbox"
     folder.mkdir()
-    assert run("submit", "-w", ws, "--out", folder).exit_code == 0
+    into_folder = run("submit", "-w", ws, "--out", folder)
+    assert into_folder.exit_code == 0 and str(folder / "ws-submission.zip") in into_folder.output
     assert (folder / "ws-submission.zip").is_file()
     nowhere = run("submit", "-w", ws, "--out", tmp_path / "no" / "such.zip")
     assert nowhere.exit_code == 2 and "there is no folder" in nowhere.output
@@ -335,6 +347,7 @@ def test_plot_activations_beside_the_reference(ws, run):
     assert learner is None or Path(learner.__file__).parent == data_dir("solutions")
 
 
+@pytest.mark.slow
 def test_plot_activations_names_what_differs(ws, run, tmp_path):
     source = (ws / "activations.py").read_text()
     source = source.replace('raise NotImplementedError("relu")', "return np.minimum(0, z)", 1)
@@ -348,6 +361,7 @@ def test_plot_activations_names_what_differs(ws, run, tmp_path):
     assert "sigmoid: sigmoid is not implemented yet" in result.output
 
 
+@pytest.mark.slow
 def test_plot_activations_when_the_module_does_not_import(ws, run):
     (ws / "activations.py").write_text("import numpy as np\nraise RuntimeError('top level')\n")
     result = run("plot", "activations", "-w", ws)

@@ -63,7 +63,9 @@ def test_lesson_renders_in_the_terminal_without_markup(tmp_path, monkeypatch):
     assert result.exit_code == 0
     assert "```" not in result.output and "\x1b[" not in result.output
     assert "Figure: Activation functions and their derivatives, in" in result.output
-    assert max(map(len, result.output.splitlines())) <= 60
+    source = manifest.load().lesson("02-activations").path.read_text()
+    code = {line for block in lessonview.FENCE.finditer(source) for line in block["code"].splitlines()}
+    assert [line for line in result.output.splitlines() if len(line) > 60 and line not in code] == []
 
 
 @pytest.mark.parametrize("lesson", COURSE.lessons, ids=lambda l: l.id)
@@ -74,8 +76,28 @@ def test_plain_rendering_has_real_tables_and_no_markup(lesson):
     assert not re.search(r"^\s*\|.*\|\s*$", shown, re.MULTILINE), "a Markdown table printed as raw pipes"
     prose = lessonview.lesson(re.sub(r"```.*?```", "", text, flags=re.DOTALL), width=60)
     assert "`" not in prose, "stray backticks from inline code"
-    assert max(map(len, shown.splitlines())) <= 60
+    code = {line for block in lessonview.FENCE.finditer(text) for line in block["code"].splitlines()}
+    assert [line for line in shown.splitlines() if len(line) > 60 and line not in code] == []
     assert shown.count("Figure:") == len(lessonview.FIGURE.findall(text))
+
+
+@pytest.mark.parametrize("color", [False, True], ids=["plain", "colour"])
+def test_code_blocks_are_never_rewrapped(color):
+    code = ("W1, b1 = rng.standard_normal((3, 4)), rng.standard_normal(4)  # weights of the first layer, "
+            "one column per neuron\n    return x")
+    shown = lessonview.lesson(f"Some text.\n\n```python\n{code}\n```\n\nMore text.\n", width=40, color=color)
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).rstrip() for line in shown.splitlines()]
+    assert code.splitlines()[0] in [line.strip() for line in lines]
+    if not color:
+        assert code.splitlines()[1] in lines, "plain output keeps code verbatim, indentation included"
+
+
+def test_a_figure_followed_by_text_is_its_own_paragraph():
+    shown = lessonview.lesson("![A neuron](figures/neuron.png) Treat the analogy as a memory aid.\n", width=80)
+    caption, _, after = shown.partition("figures/neuron.png")
+    assert "Figure: A neuron" in caption and after.startswith("\n\n") and "Treat the analogy" in after
+    shown = lessonview.lesson("![A neuron](figures/neuron.png)\nTreat the analogy as a memory aid.\n", width=80)
+    assert "neuron.png\n\nTreat the analogy" in shown
 
 
 def test_inline_code_across_two_source_lines_stays_in_place():
@@ -95,9 +117,25 @@ def test_figures_are_copied_into_the_workspace_and_named_by_a_short_path(tmp_pat
 def test_figures_option_opens_each_figure(tmp_path, monkeypatch):
     opened = []
     monkeypatch.setattr("click.launch", lambda path, **kw: opened.append(path) or 0)
+    monkeypatch.setattr("learnnn.cli.learn._can_open_images", lambda: True)
     runner = CliRunner()
     runner.invoke(app, ["init", str(tmp_path / "ws")])
     monkeypatch.chdir(tmp_path / "ws")
     result = runner.invoke(app, ["lesson", "9", "--figures"])
     stated = re.findall(r"\]\((figures/[^)]+\.png)\)", (manifest.data_dir("lessons") / "09-training.md").read_text())
     assert result.exit_code == 0 and opened == stated and "figures/loss_curve.png" in opened
+
+
+def test_figures_option_without_a_display_prints_the_paths_instead(tmp_path, monkeypatch):
+    opened = []
+    monkeypatch.setattr("click.launch", lambda path, **kw: opened.append(path) or 0)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    runner = CliRunner()
+    runner.invoke(app, ["init", str(tmp_path / "ws")])
+    monkeypatch.chdir(tmp_path / "ws")
+    result = runner.invoke(app, ["lesson", "9", "--figures"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0 and opened == []
+    listed = "\n".join(f"  {path}" for path in ("figures/loss_curve.png", "figures/learning_rates.png"))
+    assert f"no display), so open these files yourself:\n{listed}" in result.output
+    assert "opening" not in result.output

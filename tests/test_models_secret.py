@@ -68,6 +68,7 @@ def test_a_memorised_table_scores_nothing(tmp_path, monkeypatch):
     assert unguarded["passed"] and unguarded["score"] == unguarded["max_score"] == len(unguarded["tests"])  # one weight per test
     monkeypatch.undo()
 
+    monkeypatch.setattr(modelgrading, "out_of_reach", lambda grading: False)  # train every split: each must hold
     data = check_json(ws, "iris")
     hidden = [v for k, v in data["metrics"].items() if k.startswith("accuracy_split_")]
     assert data["metrics"]["accuracy_lessons_split"] == 1.0  # the split the learner sees keeps its order
@@ -84,7 +85,7 @@ def test_a_model_short_of_the_target_scores_nothing(tmp_path):
         "    params = {'W1': np.zeros((64, 10)), 'b1': np.zeros(10)}\n"
         "    return params, X_train.mean(axis=0), np.ones(64)\n")
     data = check_json(ws, "digits")
-    assert data["metrics"]["mean_accuracy"] < 0.2 and data["max_score"] == len(data["tests"])
+    assert data["metrics"]["accuracy_lessons_split"] < 0.2 and data["max_score"] == len(data["tests"])  # stopped early: no mean
     assert data["score"] == 0 and {t["kind"] for t in data["tests"]} == {"failed"}
 
 

@@ -15,7 +15,7 @@ from learnnn.budget import Budget
 from learnnn.cli import app
 from learnnn.outcomes import BudgetExhausted, LearnerTimeout, Outcome
 
-from conftest import write_course
+from conftest import full_messages, write_course
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the sandbox needs POSIX")
 
@@ -87,7 +87,7 @@ def test_code_that_loops_everywhere_costs_the_budget_not_a_limit_per_test(tmp_pa
     assert kinds[0] == "timed_out" and set(kinds) == {"timed_out", "budget_exhausted"}
     assert kinds.count("budget_exhausted") >= len(kinds) - 4
     assert data["calls"] <= 3 / 1 + 1  # the budget over the call limit, plus the call it ran out in
-    later = [t["message"] for t in data["tests"] if t["kind"] == "budget_exhausted"][-1]
+    later = full_messages(data["tests"])[[t["name"] for t in data["tests"] if t["kind"] == "budget_exhausted"][-1]]
     spent_by = re.search(r"while (\w+) was running", later)
     assert "time budget of 3 s" in later and spent_by and spent_by.group(1) in FUNCTIONS
     assert data["score"] == 0
@@ -130,7 +130,8 @@ def test_every_failure_says_what_kind_it_is_and_what_to_do(tmp_path):
         "test_softmax_values": "crashed",
     }
     assert {name: tests[name]["kind"] for name in expected} == expected
-    message = {name: tests[name]["message"] for name in expected}
+    full = full_messages(list(tests.values()))
+    message = {name: full[name] for name in expected}
     assert "folder holding only the exercise modules (activations.py)" in message["test_tanh_grad_values"]
     assert "printed more than 16 MB; remove the print in a loop" in message["test_relu_grad_values"]
     assert "Errno 27" not in message["test_relu_grad_values"] and "xxxxx" not in message["test_relu_grad_values"]

@@ -93,6 +93,11 @@ def test_spellings_that_mean_the_same(a, b):
     ("02-activations", "never-negative", "ace"),
     ("02-activations", "never-negative", ["e", "a", "c"]),
     ("02-activations", "never-negative", "sigmoid, relu, softmax"),
+    ("01-intro", "check-command", "`learnnn check activations`"),
+    ("01-intro", "check-command", '"learnnn check activations"'),
+    ("01-intro", "check-command", "```learnnn check activations```"),
+    ("01-intro", "check-command", "'learnnn check activations'"),
+    ("02-activations", "sigmoid-at-zero", "`0.5`"),
 ])
 def test_right_answers_that_were_marked_wrong(lesson_id, qid, given):
     assert quiz.check(question(lesson_id, qid), given) == (True, "")
@@ -127,3 +132,7 @@ def test_every_accepted_spelling_is_read_as_right(lesson):
             for spelling in (q.answer, *q.accept):
                 assert quiz.check(q, spelling)[0], (q.id, spelling)
                 assert quiz.check(q, f" {str(spelling).title()}. ")[0], (q.id, spelling)
+
+
+def test_unmatched_quotes_are_not_stripped():
+    assert answers.unquote("`x'") == "`x'" and answers.unquote(' " `np.dot` " ') == "np.dot"

@@ -2,12 +2,14 @@
 of scoring what it can't read, lessons go through the pager wrapped to the width, and `watch` names
 the running test and stops at the first call that times out."""
 import json
+import re
+import signal
 import sys
 
 import pytest
 from click.testing import CliRunner
 
-from learnnn import manifest, quiz
+from learnnn import lessonview, manifest, quiz
 from learnnn.cli import app
 
 from conftest import write_course
@@ -66,6 +68,8 @@ def test_quiz_asks_again_states_the_pass_mark_and_says_how_to_retake(ws, term):
             t.expect(r"'half' is not a number learnnn can read.*Try again")
         t.send(wrong(question) + "\n")
         t.expect(r"not quite")
+        if question.kind == "text":
+            t.expect(re.escape(f"An accepted answer: {question.answer}."))
     t.expect(rf"Score: 0/{count}\. The pass mark is {need}/{count} \(80%\)\. .*learnnn quiz 01-intro")
     assert t.finish() == 1
     assert "could not convert" not in t.text and "Traceback" not in t.text
@@ -83,7 +87,9 @@ def test_lesson_goes_through_the_pager_wrapped_to_the_terminal(ws, term):
     t.expect(r"Figure: Activation functions and their derivatives")
     assert t.finish() == 0
     lines = t.text.splitlines()
-    assert [line for line in lines if len(line) > 60] == []
+    source = COURSE.lesson("02-activations").path.read_text()
+    code = {line for block in lessonview.FENCE.finditer(source) for line in block["code"].splitlines()}
+    assert [line for line in lines if len(line) > 60 and line not in code] == [], "prose wraps; code never does"
     assert any(set(line.strip()) <= set("─━") and line.strip() for line in lines), "the table of activations is drawn"
     assert not any(line.strip().startswith("|") for line in lines)
 
@@ -108,3 +114,43 @@ def test_watch_names_the_running_test_and_stops_at_the_first_timeout(ws, term):
     t.send("q")
     assert t.finish() == 0
     assert t.text.count("did not return within") == 1
+
+
+@pytest.mark.parametrize("key,code", [(None, 130), ("\x04", 1)], ids=["ctrl-c", "ctrl-d"])
+def test_quiz_stopped_midway_says_nothing_was_recorded(ws, term, key, code):
+    t = term("quiz", "01-intro", "--workspace", str(ws), COLUMNS="200")
+    t.expect(r"Question 1 of")
+    t.expect(r"Your answer")
+    if key is None:  # the child's own session has no controlling terminal to turn Ctrl-C into SIGINT
+        t.proc.send_signal(signal.SIGINT)
+    else:
+        t.send(key)
+    assert t.finish() == code
+    assert "quiz stopped: nothing recorded" in t.text and "Aborted" not in t.text and "Traceback" not in t.text
+    state = ws / ".learnnn" / "progress.json"
+    assert not state.exists() or "01-intro" not in json.loads(state.read_text()).get("quizzes", {})
+
+
+def test_solution_is_aligned_by_function_and_paged(ws, term):
+    reference = COURSE.exercise("activations").solution.read_text()
+    head, _, rest = reference.partition("def softmax")
+    (ws / "activations.py").write_text("def softmax" + rest.rstrip() + "\n\n\n" + head)  # softmax first
+    t = term("solution", "activations", "--give-up", "--workspace", str(ws), COLUMNS="200", PAGER="sed s/^/PAGED:/")
+    assert t.finish() == 0
+    rows = [line for line in t.text.splitlines() if line.startswith("PAGED:")]
+    assert any("Reference solution" in row for row in rows), "the solution goes through the pager"
+    for name in ("softmax", "relu", "sigmoid"):
+        row = next(row for row in rows if f"def {name}(" in row)
+        assert row.count(f"def {name}(") == 2, f"{name} sits beside {name}: {row}"
+
+
+def test_quiz_lines_wrap_at_word_boundaries(ws, term):
+    t = term("quiz", "01-intro", "--workspace", str(ws), COLUMNS="40")
+    t.expect(r"Your answer")
+    t.send("\n")
+    t.expect(r"Try again\.")
+    t.send("\x04")
+    t.finish()
+    lines = [line for line in t.text.splitlines() if not line.startswith("Your answer")]
+    assert [line for line in lines if len(line) > 40] == []
+    assert "no answer given. Try again." in " ".join(line.strip() for line in lines)

@@ -256,6 +256,21 @@ def test_file_watcher_sees_content_changes_that_keep_size_and_time(tmp_path):
         assert watcher.changed()
 
 
+def test_file_watcher_wakes_on_a_watchdog_event(tmp_path):
+    """The watchdog path: a save writes to the watcher's pipe, so watch wakes without waiting out a poll."""
+    pytest.importorskip("watchdog")  # in the [test] extra; optional for learners
+    file = tmp_path / "m.py"
+    file.write_text("x = 1\n")
+    with watch.FileWatcher(events=True) as watcher:
+        assert watcher.mode == "file events" and watcher.fd is not None
+        watcher.watch([file])
+        file.write_text("x = 2\n")
+        assert select.select([watcher.fd], [], [], TIMEOUT)[0] == [watcher.fd], "no event within the time-out"
+        assert watcher.changed()
+        assert not watcher.changed()
+    assert watcher.mode == "polling" and watcher.fd is None
+
+
 def test_following_exercise_skips_passed_ones_and_wraps(course_file):
     from learnnn import manifest
     course = manifest.load(course_file)
@@ -278,10 +293,27 @@ def test_ctrl_c_during_a_check_stops_watch_even_though_pytest_catches_it(ws, cou
             time.sleep(5)
         except KeyboardInterrupt:
             pass
-        return CheckResult(kwargs["exercise"], error="interrupted")
+        return [CheckResult(name, error="interrupted") for name in kwargs["exercises"]]
 
-    monkeypatch.setattr(watch, "run_check", check_like_pytest)
+    monkeypatch.setattr("learnnn.check.run_checks", check_like_pytest)
     session = watch.Session(course=manifest.load(course_file), ws=workspace.Workspace(ws, True), exercise="neuron")
     with pytest.raises(KeyboardInterrupt):
         session.check()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize("managed", [True, False], ids=["workspace", "plain-folder"])
+def test_check_and_watch_record_alike_and_never_write_plots_into_a_plain_folder(tmp_path, monkeypatch, course_file,
+                                                                                 managed):
+    """check_workspace is the one record-plot path of `learnnn check` and `learnnn watch`."""
+    from learnnn import check, manifest
+    from learnnn.results import CheckResult, TestOutcome
+
+    history = {"loss": [1.0, 0.5, 0.25]}
+    monkeypatch.setattr(check, "run_checks", lambda **kw: [CheckResult(
+        n, [TestOutcome("test_x", True, "", 1, 1)], artifacts={"history": history}) for n in kw["exercises"]])
+    ws = workspace.Workspace(tmp_path, managed)
+    session = watch.Session(course=manifest.load(course_file), ws=ws, exercise="neuron")
+    session.check()
+    assert (session.plot is not None) == managed == (tmp_path / "plots").is_dir()
+    assert progress.load(ws).passes("neuron") == managed  # a plain folder keeps no progress either

@@ -3,6 +3,7 @@
 Only this package prints and chooses exit codes: 0 success, 1 a failing check
 or quiz, 2 a usage error (unknown exercise, missing workspace, broken manifest).
 """
+import importlib
 import os
 import sys
 import traceback
@@ -13,13 +14,19 @@ import click
 from .. import __version__, manifest, progress, workspace
 from ..manifest import LearnnnError
 
+# Which module defines each command: a command's module is imported only when it runs (or for --help),
+# so `learnnn check` doesn't pay for importing the grading, quiz and plotting machinery.
+COMMANDS = {**dict.fromkeys(["init", "list", "next", "lesson", "check", "hint", "reset", "progress"], "learn"),
+            "quiz": "quizzes", "grade": "grade", "gradescope": "gradescope",
+            **dict.fromkeys(["watch", "solution", "submit", "doctor", "plot"], "tools")}
+
 
 def echo(text="", err=False):
     click.echo(text, err=err, color=False if os.environ.get("NO_COLOR") else None)
 
 
 def error(text):
-    echo(click.style(f"error: {text}", fg="red"), err=True)
+    echo(click.style(f"error: {text}".replace("`", ""), fg="red"), err=True)  # Markdown's code marks
 
 
 class Group(click.Group):
@@ -27,6 +34,16 @@ class Group(click.Group):
     with its whole first paragraph, wrapped, where click would cut it at the terminal's edge."""
 
     group_class = type  # subgroups (`learnnn plot`) list their commands the same way
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in COMMANDS:
+            importlib.import_module(f"{__name__}.{COMMANDS[name]}")  # registers its commands on `app`
+        return super().get_command(ctx, name)
+
+    def list_commands(self, ctx):
+        for module in sorted(set(COMMANDS.values())):
+            importlib.import_module(f"{__name__}.{module}")
+        return super().list_commands(ctx)
 
     def format_commands(self, ctx, formatter):
         rows = []
@@ -104,6 +121,3 @@ def main():
     except Exception:  # click handles its own; this is the last guard
         traceback.print_exc() if os.environ.get("LEARNNN_DEBUG") else error("learnnn failed unexpectedly")
         sys.exit(3)
-
-
-from . import grade, gradescope, learn, quizzes, tools  # noqa: E402,F401  (register commands)

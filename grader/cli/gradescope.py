@@ -44,7 +44,7 @@ def results(submission, out, weights):
     status is then 2.
     """
     from .. import archives, exports, gradescope as gs, weights as points_of
-    from ..gradebook import atomic_write
+    from ..atomic import atomic_write
 
     try:
         course = load_course()

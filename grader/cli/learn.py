@@ -1,19 +1,15 @@
 """The learner's everyday commands: init, list, next, lesson, check, hint, reset, progress."""
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
 import click
 
-from .. import lessonview, progress, render, workspace
-from .. import watch as watching
-from ..check import run_checks
-from ..doctor import changed_exercises
+from .. import manifest, progress, render, workspace
 from ..manifest import LearnnnError
-from ..plots import save_training_plot
 from . import app, echo, load_course, open_workspace, workspace_option
-from .quizzes import verdict_text
 
 
 @app.command()
@@ -48,12 +44,15 @@ def list_steps(workspace_dir, as_json):
     if as_json:
         echo(json.dumps([{"id": s.id, "kind": s.kind, "title": s.title, "done": d} for s, d in steps], indent=2))
         return
-    tick = render._symbols()[0]
+    tick = render.symbols()[0]
     for step, done in steps:
         if step.kind == "lesson":
             echo("")
         mark = render.ok(f"[{tick}]") if done else "[ ]"
-        echo(f"{mark} {step.kind:<8} {step.id:<18} {step.title}")
+        taken = state.quizzes.get(step.id) if step.kind == "quiz" and not done else None
+        last = render.bad(f"  ({taken['score']}/{taken['max']}, pass mark {progress.pass_mark(taken['max'])})") \
+            if taken else ""
+        echo(f"{mark} {step.kind:<8} {step.id:<18} {step.title}{last}")
 
 
 def next_step(course, state):
@@ -69,10 +68,12 @@ def pick_exercise(course, name):
 
 def current_exercise(course, ws, state, *, command):
     """The exercise a command without a name acts on: the one `learnnn watch` would pick."""
+    from .. import watch as watching
+
     name = watching.first_unpassed(course, state, ws)
     if name is None:
-        raise LearnnnError(f"every exercise passes. Name one (`learnnn {command} NAME`)"
-                           + (", or re-verify them all with `learnnn check --all`" if command == "check" else ""))
+        raise LearnnnError(f"every exercise passes. Name one (learnnn {command} NAME)"
+                           + (", or re-verify them all with learnnn check --all" if command == "check" else ""))
     return course.exercise(name)
 
 
@@ -92,10 +93,10 @@ def _figure_path(ws, lesson):
     return lambda src: short(workspace.figure(ws, (lesson.path.parent / src).resolve()))
 
 
-def _page(text):
-    """A lesson through the pager when stdout is a terminal; as it is otherwise."""
+def page(text):
+    """A lesson or a solution through the pager when stdout is a terminal; as it is otherwise."""
     if sys.stdout.isatty():
-        os.environ.setdefault("LESS", "-FRX")  # quit at the end of a short text, keep colour, leave it on screen
+        os.environ.setdefault("LESS", "-FRXS")  # S: long code lines scroll sideways, never wrap
         click.echo_via_pager(text, color=colour())
     else:
         echo(text)
@@ -106,17 +107,34 @@ def colour():
 
 
 def show_lesson(course, ws, state, lesson, *, figures=False):
+    from .. import lessonview
+
     where = _figure_path(ws, lesson)
     text = lesson.path.read_text(encoding="utf-8")
-    _page(lessonview.lesson(text, figure_path=where, color=colour()))
+    page(lessonview.lesson(text, figure_path=where, color=colour()))
     if figures:
-        for src in lessonview.FIGURE.findall(text):
-            path = where(src[1])
-            echo(f"opening {path}")
-            click.launch(path)
+        paths = [where(src) for _, src in lessonview.FIGURE.findall(text)]
+        if not paths:
+            echo("This lesson has no figures.")
+        elif _can_open_images():
+            for path in paths:
+                echo(f"opening {path}")
+                click.launch(path)
+        else:
+            echo(render.wrap("No image viewer can be opened from this terminal (no display), so open these "
+                             "files yourself:"))
+            echo("\n".join(f"  {path}" for path in paths))
     if state is not None:
         state.mark_read(lesson.id)
         progress.save(ws, state)
+
+
+def _can_open_images():
+    """Whether click.launch can show an image: macOS and Windows always can; elsewhere it needs a
+    display and xdg-open, which click.launch calls without checking either."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and bool(shutil.which("xdg-open"))
 
 
 @app.command("next")
@@ -132,6 +150,8 @@ def next_command(workspace_dir):
         show_lesson(course, ws, state, course.lesson(step.id))
         echo(render.bold("\nWhen you have read this, run: learnnn next"))
     elif step.kind == "quiz":
+        from .quizzes import verdict_text
+
         taken = state.quizzes.get(step.id)
         if taken:
             echo(render.wrap(f"Next: pass the quiz on lesson {step.id}. " +
@@ -142,7 +162,7 @@ def next_command(workspace_dir):
         exercise = course.exercise(step.id)
         echo(f"Next: exercise {render.bold(exercise.name)} -- {exercise.title}.\n")
         echo(f"  1. Edit {ws.module(exercise)}")
-        echo(f"  2. Run:  learnnn check {exercise.name}   (or `learnnn watch`: it checks on every save)")
+        echo(f"  2. Run:  learnnn check {exercise.name}   (or learnnn watch: it checks on every save)")
         echo(f"  Stuck? learnnn hint {exercise.name}   Lesson: learnnn lesson {exercise.lesson}")
 
 
@@ -172,14 +192,18 @@ def check(exercise, workspace_dir, as_json, everything):
 
     Exit 0 when every test passes, 1 when any fails, 2 for a usage error.
     """
+    from ..check import check_workspace  # deferred like every command's heavy imports: the CLI starts fast
+
     course, ws, state = open_workspace(workspace_dir)
     if exercise:
         chosen = [pick_exercise(course, exercise).name]
     elif everything:
+        from ..doctor import changed_exercises
+
         chosen = changed_exercises(course, ws)
         if not chosen:
             raise LearnnnError("you have not changed any exercise file yet: nothing to re-check. "
-                               "Start with `learnnn next`")
+                               "Start with learnnn next")
     else:
         chosen = [current_exercise(course, ws, state, command="check").name]
     if len(chosen) > 1 and not as_json:
@@ -188,22 +212,16 @@ def check(exercise, workspace_dir, as_json, everything):
     note = isolation.process_only_note(ws.state_dir if ws.managed else None)
     if note:
         echo(note, err=True)
-    digests = {n: ws.digest(n) for n in chosen}
-    results = run_checks(course=course, source_dir=ws.root, exercises=chosen)
-    regressed = []
-    for result in results:
-        if state.exercises.get(result.exercise, {}).get("ever_passed") and not result.passed:
-            regressed.append(result.exercise)
-        state.record_check(result, digests[result.exercise])
-    progress.save(ws, state)
+    checked = check_workspace(course=course, ws=ws, exercises=chosen, draw_plots=False)  # drawn after the result
+    results, regressed, state = checked.results, checked.regressed, checked.state
     if as_json:
         data = [r.to_json() for r in results]
         echo(json.dumps(data[0] if exercise or not everything else data, indent=2))
         raise SystemExit(0 if all(r.passed for r in results) else 1)
     for result in results:
         echo(render.check_result(result, show_all=everything,
-                                       functions=render.stub_functions(course.exercise(result.exercise).stub)))
-        plot = save_training_plot(ws, result) if ws.managed else None  # never write into a plain submission folder
+                                       functions=manifest.stub_functions(course.exercise(result.exercise).stub)))
+        plot = _training_plot(ws, result) if ws.managed else None  # never write into a plain submission folder
         if plot:
             echo(f"\nYour loss and accuracy curves: {short(plot)}")
         if len(results) > 1:
@@ -211,7 +229,7 @@ def check(exercise, workspace_dir, as_json, everything):
     failing = [r.exercise for r in results if not r.passed]
     if regressed:
         echo(render.wrap(render.bad(f"{', '.join(regressed)} passed before and fail now") +
-                         ": its tick is gone from `learnnn progress` until it passes again."))
+                         ": its tick is gone from learnnn progress until it passes again."))
     if len(results) > 1:
         echo(render.bold(f"{len(results) - len(failing)} of {len(results)} pass.") +
              (f" Fix {failing[0]} first: learnnn check {failing[0]}" if failing else " Next: learnnn next"))
@@ -219,9 +237,19 @@ def check(exercise, workspace_dir, as_json, everything):
         following = next_step(course, state)
         echo("\nNext: learnnn next" if following else "\nThat was the last exercise!")
     else:
-        echo(render.wrap(f"\nFix the first failure, then run `learnnn check {failing[0]}` again. "
-                         f"Stuck? `learnnn hint {failing[0]}`"))
+        echo(render.wrap(f"\nFix the first failure, then run learnnn check {failing[0]} again. "
+                         f"Stuck? learnnn hint {failing[0]}"))
     raise SystemExit(1 if failing else 0)
+
+
+def _training_plot(ws, result):
+    """Drawn after the result is on screen: importing matplotlib and drawing take longer than most checks."""
+    if not (result.artifacts or {}).get("history"):
+        return None
+    sys.stdout.flush()
+    from ..plots import save_training_plot
+
+    return save_training_plot(ws, result)
 
 
 @app.command()
@@ -236,10 +264,10 @@ def hint(exercise, workspace_dir):
     echo(render.bold(f"Hint {shown + 1} of {len(chosen.hints)} for {chosen.name}:"))
     echo(render.wrap(chosen.hints[shown], indent="  ", hang="  "))
     if shown + 1 < len(chosen.hints):
-        echo(render.wrap(f"\nStill stuck? `learnnn hint {chosen.name}` again for the next one."))
+        echo(render.wrap(f"\nStill stuck? learnnn hint {chosen.name} again for the next one."))
     else:
-        echo(render.wrap(f"\nThat was the last hint. Re-read `learnnn lesson {chosen.lesson}`, or see the reference "
-                         f"with `learnnn solution {chosen.name} --give-up`."))
+        echo(render.wrap(f"\nThat was the last hint. Re-read learnnn lesson {chosen.lesson}, or see the reference "
+                         f"with learnnn solution {chosen.name} --give-up."))
     entry["hints"] = shown + 1
     progress.save(ws, state)
 
@@ -272,7 +300,7 @@ def progress_command(workspace_dir):
     steps = _status(course, state)
     done = sum(d for _, d in steps)
     echo(render.bold("Progress ") + render.bar(done, len(steps)))
-    tick = render._symbols()[0]
+    tick = render.symbols()[0]
     for lesson in course.lessons:
         read = lesson.id in state.lessons_read
         quiz = state.quizzes.get(lesson.id)
@@ -286,4 +314,4 @@ def progress_command(workspace_dir):
         echo(f" {mark} {lesson.id:<18} {'read' if read else 'unread':<7} {quiz_text}{ex_text}")
     step = next_step(course, state)
     if step:
-        echo(f"\nNext: `learnnn next` ({step.kind} {step.id})")
+        echo(f"\nNext: learnnn next ({step.kind} {step.id})")

@@ -21,11 +21,15 @@ def _ask(question, number, count):
     for letter, choice in zip(quiz.LETTERS, question.choices):
         echo(render.wrap(f"{letter}) {choice}", indent="  ", hang="     "))
     while True:
-        given = click.prompt(f"Your answer ({HOW[question.kind]})", default="", show_default=False)
+        try:
+            given = click.prompt(f"Your answer ({HOW[question.kind]})", default="", show_default=False)
+        except click.Abort as stop:  # Ctrl-C or Ctrl-D: click says "Aborted!"; say what happened to the attempt
+            echo("\nquiz stopped: nothing recorded", err=True)
+            raise SystemExit(130 if isinstance(stop.__context__, KeyboardInterrupt) else 1) from None
         correct, problem = quiz.check(question, given)
         if not problem:
             return given, correct
-        echo(render.warn(f"  {problem}. Try again."))
+        echo(render.warn(render.wrap(f"  {problem}. Try again.", hang="  ")))
 
 
 @app.command("quiz")
@@ -49,13 +53,16 @@ def quiz_command(quiz_id, sheet, as_json, workspace_dir):
         answers = {str(k): v for k, v in answers.items()}
         result = quiz.grade(chosen, answers)
     else:
-        echo(render.bold(f"Quiz: {chosen.title}") +
-             f" ({count} questions; you pass with {progress.pass_mark(count)} right, {progress.QUIZ_PASS:.0%})")
+        echo(render.wrap(render.bold(f"Quiz: {chosen.title}") +
+                         f" ({count} questions; you pass with {progress.pass_mark(count)} right, "
+                         f"{progress.QUIZ_PASS:.0%})"))
         answers = {}
-        tick, cross, _, _ = render._symbols()
+        tick, cross, _, _ = render.symbols()
         for number, question in enumerate(chosen.questions, start=1):
             answers[question.id], correct = _ask(question, number, count)
             verdict = render.ok(f"{tick} right.") if correct else render.bad(f"{cross} not quite.")
+            if not correct and question.kind == "text":
+                verdict += f" An accepted answer: {question.answer}."
             echo(render.wrap(f"{verdict} {question.explanation}"))
         result = quiz.grade(chosen, answers)
     kept = _record(chosen, result, {q.id: answers[q.id] for q in chosen.questions if q.id in answers},
@@ -64,11 +71,12 @@ def quiz_command(quiz_id, sheet, as_json, workspace_dir):
         echo(json.dumps(result.to_json(), indent=2))
     else:
         for problem in result.problems:
-            echo(render.warn(f"note: {problem}"))
+            echo(render.warn(render.wrap(f"note: {problem}", hang="  ")))
         if sheet is not None:
             for q in result.questions:
                 mark = render.ok("right") if q.correct else render.bad("wrong")
-                echo(f"  {q.id:<24} {mark}{' (' + q.problem + ')' if q.problem else ''}")
+                why = f" ({q.problem})" if q.problem else ""
+                echo(render.wrap(f"  {q.id:<24} {mark}{why}", hang="    "))
         echo("")
         echo(render.wrap(verdict_text(chosen.id, result.score, result.max)))
         if kept:
@@ -86,7 +94,7 @@ def verdict_text(quiz_id, score, maximum, best=None):
         return line + render.ok(f". Passed: the pass mark is {need}/{maximum} ({progress.QUIZ_PASS:.0%}).") + \
             " Next: learnnn next"
     return line + render.bad(f". The pass mark is {need}/{maximum} ({progress.QUIZ_PASS:.0%}).") + \
-        f" Re-read `learnnn lesson {quiz_id}`, then retake it: learnnn quiz {quiz_id}"
+        f" Re-read learnnn lesson {quiz_id}, then retake it: learnnn quiz {quiz_id}"
 
 
 def _record(chosen, result, answers, workspace_dir, sheet_path=None):
@@ -104,7 +112,7 @@ def _record(chosen, result, answers, workspace_dir, sheet_path=None):
     saved = ws.root / ANSWERS / f"{chosen.id}.yaml"
     if saved.is_file() and result.score < best:
         return (f"Your best answers ({best}/{result.max}) stay in {ANSWERS}/{saved.name}, "
-                "which is what `learnnn submit` sends.")
+                "which is what learnnn submit sends.")
     if not (sheet_path is not None and Path(sheet_path).resolve() == saved.resolve()):  # never rewrite the learner's own file
         quiz.write_sheet(saved, answers)
     return ""

@@ -1,21 +1,19 @@
 """Learner tools: watch, solution, submit, doctor and plot. The logic lives in
 learnnn.watch, .submit, .doctor and .plots; this module only draws and exits."""
 import functools
-import itertools
 import shutil
 import sys
-import textwrap
 from pathlib import Path
 
 import click
 
 from .. import doctor as doctoring
-from .. import plots, progress, render
+from .. import manifest, plots, progress, render, sidebyside
 from .. import submit as submitting
 from .. import watch as watching
 from ..manifest import LearnnnError
 from . import app, echo, load_course, open_workspace, workspace_option
-from .learn import pick_exercise
+from .learn import page, pick_exercise, short
 
 
 def _note(text):
@@ -49,7 +47,7 @@ def watch(exercise, workspace_dir, auto_advance, poll):
                                show=lambda screen: _draw(screen, watcher.mode))
         except KeyboardInterrupt:
             why = "Ctrl-C"
-    echo(f"\nStopped watching ({why}). Progress is saved; `learnnn progress` shows it.")
+    echo(render.wrap(f"\nStopped watching ({why}). Progress is saved; learnnn progress shows it."))
 
 
 def _checking(name):
@@ -70,7 +68,7 @@ def _running(out, number, count, test):
 
 
 def _draw(screen, mode):
-    tick, cross, _, _ = render._symbols()
+    tick, cross, _, _ = render.symbols()
     if sys.stdout.isatty():
         click.clear()
     else:
@@ -81,16 +79,16 @@ def _draw(screen, mode):
     echo("")
     if screen.result is not None:
         echo(render.check_result(screen.result, limit=4,
-                                 functions=render.stub_functions(screen.stub)))  # the keys stay on screen
+                                 functions=manifest.stub_functions(screen.stub)))  # the keys stay on screen
     if screen.plot:
         echo(f"\n  Your training curves: {screen.plot}")
     echo("\nProgress " + render.bar(screen.done, screen.total))
     if screen.result is not None and screen.result.passed:
         then = f"Press n for the next exercise ({screen.following})." if screen.following else "Every exercise passes!"
-        echo(render.ok(f"{screen.exercise} passes! ") + then +
-             f" Compare with the reference: learnnn solution {screen.exercise}")
+        echo(render.wrap(render.ok(f"{screen.exercise} passes! ") + then +
+                         f" Compare with the reference: learnnn solution {screen.exercise}", hang=""))
     else:
-        echo(f"Edit {screen.file.name} and save: it is checked again every time.")
+        echo(render.wrap(f"Edit {screen.file.name} and save: it is checked again every time.", hang=""))
     if screen.hint:
         number, count, text = screen.hint
         echo("\n" + render.wrap(render.bold(f"Hint {number} of {count}:") + f" {text}", hang=""))
@@ -127,7 +125,8 @@ def solution(exercise, give_up, workspace_dir):
         mine = ws.module(chosen).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         mine = None
-    _beside(mine, chosen.solution.read_text(encoding="utf-8"), f"Your {chosen.filename}", "Reference solution")
+    _beside(mine, chosen.solution.read_text(encoding="utf-8"), f"Your {chosen.filename}", "Reference solution",
+            files=(short(ws.module(chosen)), short(chosen.solution)))
     if not entry.get("passed"):
         echo(f"\nNow make yours pass: learnnn check {chosen.name}")
 
@@ -140,33 +139,20 @@ def _how_to_get_there(chosen, entry):
     echo(f"\n  1. learnnn check {chosen.name}     and fix the first failure it shows")
     echo(f"  2. learnnn hint {chosen.name}      ({seen} of {len(chosen.hints)} hints seen)")
     echo(f"  3. learnnn lesson {chosen.lesson}")
-    echo(f"\nOr see it now with `learnnn solution {chosen.name} --give-up` (your progress records that).")
+    echo(f"\nOr see it now with learnnn solution {chosen.name} --give-up (your progress records that).")
 
 
-def _beside(left, right, left_title, right_title):
-    """Two sources side by side when the terminal is wide enough, else one after the other."""
-    width = shutil.get_terminal_size((100, 24)).columns
+def _beside(left, right, left_title, right_title, *, files):
+    """Both sources aligned by function (side by side on a wide terminal), through the pager on a terminal."""
     if left is None:
-        echo(render.bold(right_title))
-        echo(right)
-        return
-    if width < 100:
-        for title, text in ((left_title, left), (right_title, right)):
-            echo(render.bold(title))
-            echo(text.rstrip() + "\n")
-        return
-    column = (width - 3) // 2
-
-    def rows(text):
-        out = []
-        for line in text.expandtabs(4).splitlines():
-            out += textwrap.wrap(line, column, drop_whitespace=False, replace_whitespace=False) or [""]
-        return out
-
-    echo(render.bold(left_title.ljust(column)) + " | " + render.bold(right_title))
-    echo("-" * column + "-+-" + "-" * column)
-    for a, b in itertools.zip_longest(rows(left), rows(right), fillvalue=""):
-        echo(f"{a:<{column}} | {b}".rstrip())
+        lines = [render.bold(right_title), right.rstrip()]
+    else:
+        lines = sidebyside.beside(left, right, titles=(left_title, right_title),
+                                  width=shutil.get_terminal_size((100, 24)).columns)
+        if sidebyside.cut(lines):
+            lines += ["", render.wrap(f"{sidebyside.CUT.strip()} marks a line cut at the column's edge; the whole "
+                                      f"files: {files[0]} and {files[1]}", hang="")]
+    page("\n".join(lines))
 
 
 # ---------------------------------------------------------------- submit
@@ -180,16 +166,18 @@ def submit(workspace_dir, out):
     """Pack your exercise modules and quiz answer sheets into one zip to upload."""
     course, ws, _ = open_workspace(workspace_dir)
     report = submitting.build(course=course, ws=ws, out=out)
-    echo(render.ok(f"Wrote {report.path}") +
-         f" ({len(report.modules)} exercise files, {len(report.answers)} quiz answer sheets).")
+    echo(render.wrap(render.ok(f"Wrote {report.path}") +
+                     f" ({len(report.modules)} exercise files, {len(report.answers)} quiz answer sheets).", hang=""))
     if report.untouched:
-        echo(_note(f"  not started (still the starting stub): {', '.join(report.untouched)}"))
+        echo(_note(render.wrap(f"  not started (still the starting stub): {', '.join(report.untouched)}",
+                               hang="    ")))
     if report.missing:
-        echo(_note(f"  missing, so not included: {', '.join(report.missing)}"))
+        echo(_note(render.wrap(f"  missing, so not included: {', '.join(report.missing)}", hang="    ")))
     for name, why in report.broken:
-        echo(render.wrap(render.bad(f"  {name} is not valid Python ({why}): it will score nothing until you fix it")))
+        echo(render.bad(render.wrap(f"  {name} is not valid Python ({why}): it will score nothing until you fix it",
+                                    hang="    ")))
     for name, why in report.unreadable:
-        echo(render.bad(f"  {name} can't be read ({why}), so it is not included"))
+        echo(render.bad(render.wrap(f"  {name} can't be read ({why}), so it is not included", hang="    ")))
     echo("\nUpload that one file.")
 
 
@@ -205,7 +193,7 @@ def doctor(workspace_dir, rebuild):
     """Check Python, NumPy and your workspace, and say how to fix each problem (exit 1 if any)."""
     course = load_course()
     report = doctoring.diagnose(course=course, workspace_dir=workspace_dir)
-    tick, cross, _, _ = render._symbols()
+    tick, cross, _, _ = render.symbols()
     marks = {"ok": render.ok(tick), "note": _note("!"), "problem": render.bad(cross)}
     for finding in report.findings:
         echo(render.wrap(f" {marks[finding.status]} {finding.message}", hang="   "))
@@ -225,7 +213,7 @@ def doctor(workspace_dir, rebuild):
     problems = len(report.problems)
     if problems:
         echo(render.bad(f"\n{problems} problem{'s' if problems > 1 else ''} found.") +
-             (" Progress was rebuilt; run `learnnn doctor` again to confirm." if report.rebuild else ""))
+             (" Progress was rebuilt; run learnnn doctor again to confirm." if report.rebuild else ""))
     else:
         echo(render.ok("\nEverything looks healthy."))
     raise SystemExit(1 if problems else 0)
@@ -246,7 +234,7 @@ def plot_activations(workspace_dir, out):
     """Your activation functions and their derivatives, drawn over the reference ones."""
     course, ws, _ = open_workspace(workspace_dir)
     drawn = plots.plot_activations(course=course, ws=ws, out=out)
-    tick, cross, _, _ = render._symbols()
+    tick, cross, _, _ = render.symbols()
     echo(f"Saved {drawn.path}")
     for curve in drawn.curves:
         if curve.ok:
@@ -254,4 +242,4 @@ def plot_activations(workspace_dir, out):
         else:
             echo(render.bad(f"  {cross} {curve.name}") + f": {curve.problem}")
     if not drawn.all_ok:
-        echo("\nGrey is the reference, red is yours. `learnnn check activations` says more.")
+        echo("\nGrey is the reference, red is yours. learnnn check activations says more.")

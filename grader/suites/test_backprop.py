@@ -12,9 +12,8 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from learnnn import reference as references
+from learnnn import reference as references, testing
 from learnnn.feedback import as_array, diagnosis, expect_float, expect_unchanged, fail, fmt
-from learnnn.sandbox import LearnerRaised
 from learnnn.worker import Named
 
 H_STEP = 1e-5
@@ -51,19 +50,16 @@ def shapes_note(**arrays):
 
 def calling(fn, *args, note="", **kwargs):
     """Call learner code; when numpy complains about shapes, add the shapes the learner is working with."""
-    try:
-        return fn(*args, **kwargs)
-    except LearnerRaised as exc:
-        text = str(exc)
-        if exc.kind == "ValueError" and any(w in text for w in ("matmul", "broadcast", "shapes", "aligned")):
-            fail(f"{text}. The shapes here: {note or 'see the call'}. Let the shapes decide which matrix is transposed: "
-                 "dW = A_prev.T @ dZ has the shape of W, dA_prev = dZ @ W.T the shape of A_prev, "
-                 "db = dZ.sum(axis=0) the shape of b")
-        if exc.kind == "KeyError":
-            fail(f"{text}. params holds W1, b1, ..., WL, bL, so L = len(params) // 2; cache holds A0, Z1, A1, ..., "
-                 "ZL, AL. Walk l = L, L - 1, ..., 1 (range(L, 0, -1)): layer l uses W{l}, A{l - 1}, and Z{l - 1} "
-                 "for the derivative of the layer below")
-        raise
+    advice = [
+        (("ValueError",), ("matmul", "broadcast", "shapes", "aligned"),
+         f"The shapes here: {note or 'see the call'}. Let the shapes decide which matrix is transposed: "
+         "dW = A_prev.T @ dZ has the shape of W, dA_prev = dZ @ W.T the shape of A_prev, "
+         "db = dZ.sum(axis=0) the shape of b"),
+        (("KeyError",), (), "params holds W1, b1, ..., WL, bL, so L = len(params) // 2; cache holds A0, Z1, A1, ..., "
+         "ZL, AL. Walk l = L, L - 1, ..., 1 (range(L, 0, -1)): layer l uses W{l}, A{l - 1}, and Z{l - 1} "
+         "for the derivative of the layer below"),
+    ]
+    return testing.calling(fn, *args, advice=advice, **kwargs)
 
 
 def expect_grad_shape(got, key, param_shape, n, call):

@@ -9,7 +9,7 @@ import pytest
 
 from learnnn.feedback import (expect_close, expect_float, expect_no_warnings, expect_scalar, expect_unchanged,
                               fail, fmt)
-from learnnn.sandbox import LearnerRaised
+from learnnn import testing
 from learnnn.worker import TEST_FUNCTIONS, Named
 
 H = 1e-5
@@ -18,21 +18,18 @@ H = 1e-5
 RTOL, ATOL = 1e-7, 1e-8
 
 
+ADVICE = [  # what an error usually means for numerical_gradient
+    (("ValueError",), ("read-only",), "x was a read-only array here; your function must not write into the caller's "
+     "x. Perturb a float copy instead: x = np.array(x, dtype=float) at the start"),
+    (("AttributeError", "TypeError"), ("list", "tuple"),
+     "x was a Python list here; turn it into a float array first: x = np.array(x, dtype=float)"),
+    (("ValueError",), ("matmul", "shape", "reshape"), "f must be called with an array of x's own shape: perturb one "
+     "element of x in place (x[i] for i in np.ndindex(x.shape)) rather than flattening x"),
+]
+
+
 def calling(fn, *args, **kwargs):
-    """Call learner code, adding what an error usually means for numerical_gradient."""
-    try:
-        return fn(*args, **kwargs)
-    except LearnerRaised as exc:
-        text = str(exc)
-        if exc.kind == "ValueError" and "read-only" in text:
-            fail(f"{text}. x was a read-only array here; your function must not write into the caller's x. "
-                 "Perturb a float copy instead: x = np.array(x, dtype=float) at the start")
-        if exc.kind in ("AttributeError", "TypeError") and ("list" in text or "tuple" in text):
-            fail(f"{text}. x was a Python list here; turn it into a float array first: x = np.array(x, dtype=float)")
-        if exc.kind == "ValueError" and ("matmul" in text or "shape" in text or "reshape" in text):
-            fail(f"{text}. f must be called with an array of x's own shape: perturb one element of x in place "
-                 "(x[i] for i in np.ndindex(x.shape)) rather than flattening x")
-        raise
+    return testing.calling(fn, *args, advice=ADVICE, **kwargs)
 
 
 # ---------------------------------------------------------------- numerical_gradient

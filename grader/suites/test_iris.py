@@ -6,44 +6,13 @@ X_train and y_train cross over. The returned (params, mean, scale) is scored
 here with the reference mlp_forward, so the test flowers never reach learner
 code. Every split is trained once per check (the module-scoped fixture).
 """
-import pytest
-from sklearn.datasets import load_iris
-
-from learnnn import modelgrading as mg
+from learnnn import datasets, modelgrading as mg, testing
 
 # The lessons' split plus 9 stratified ones: with 30 test flowers a split alone
 # swings from 0.83 to 1.0, so the mean over 10 decides (10 is also the number
 # of splits the lesson's own averaging loop uses, so its timing carries over).
-TASK = mg.Task(exercise="iris", func="fit_iris", load=lambda: load_iris(return_X_y=True), n_classes=3,
+TASK = mg.Task(exercise="iris", func="fit_iris", load=lambda: datasets.load("iris"), n_classes=3,
                target=0.93, budget=30.0, hidden_states=tuple(range(1000, 1009)), samples="flowers",
                advice="Settings known to work: layer sizes [4, 16, 3], about 200 epochs, lr 0.1, batch size 16.")
 
-
-@pytest.fixture(scope="module")
-def grading(learner):
-    return mg.grade(learner, TASK)
-
-
-@pytest.fixture(autouse=True)
-def _report(grading, record_metric):
-    grading.report(record_metric)
-
-
-def test_returns_a_model(grading):
-    mg.check_structure(grading)
-
-
-def test_mean_accuracy_reaches_the_target(grading):
-    mg.check_mean_accuracy(grading)
-
-
-def test_lessons_split(grading):
-    mg.check_lessons_split(grading)
-
-
-def test_trains_within_the_time_limit(grading):
-    mg.check_time(grading)
-
-
-def test_model_is_your_own(grading):
-    mg.check_own_model(grading)
+globals().update(testing.model_tests(TASK))  # the tests every model exercise shares

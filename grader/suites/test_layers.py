@@ -3,7 +3,7 @@ import numpy as np
 
 from learnnn.feedback import (as_array, diagnosis, expect_close, expect_float, expect_shape, expect_unchanged, fail,
                               fallback_hint, fmt, matching)
-from learnnn.sandbox import LearnerRaised
+from learnnn import testing
 from learnnn.worker import Named
 
 # Non-square everywhere: N samples, D features, hidden widths H and H2, C classes, all different,
@@ -127,18 +127,16 @@ def unpack_forward(got, call):
     return output, cache
 
 
+ADVICE = [
+    (("ValueError",), ("read-only",), "The input was a read-only array here: your function writes into the caller's "
+     "data. Build new arrays instead (np.clip(A, lo, hi) without out=, Z = A @ W + b, A = activation(Z))"),
+    (("KeyError",), (), "params holds W1, b1, ..., WL, bL for L layers, so L = len(params) // 2; loop over "
+     "l = 1, ..., L (range(1, L + 1)) and read params[f'W{l}'] and params[f'b{l}']"),
+]
+
+
 def calling(fn, *args, **kwargs):
-    """Call learner code; a KeyError on a parameter name gets a hint about counting layers."""
-    try:
-        return fn(*args, **kwargs)
-    except LearnerRaised as exc:
-        if exc.kind == "ValueError" and "read-only" in str(exc):
-            fail(f"{exc}. The input was a read-only array here: your function writes into the caller's data. "
-                 "Build new arrays instead (np.clip(A, lo, hi) without out=, Z = A @ W + b, A = activation(Z))")
-        if exc.kind == "KeyError":
-            fail(f"{exc}. params holds W1, b1, ..., WL, bL for L layers, so L = len(params) // 2; loop over "
-                 "l = 1, ..., L (range(1, L + 1)) and read params[f'W{l}'] and params[f'b{l}']")
-        raise
+    return testing.calling(fn, *args, advice=ADVICE, **kwargs)
 
 
 def param_keys(L):

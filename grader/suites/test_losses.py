@@ -3,7 +3,8 @@ import numpy as np
 
 from learnnn.feedback import (expect_close, expect_float, expect_no_warnings, expect_scalar, expect_shape,
                               expect_unchanged, fail, fallback_hint, fmt)
-from learnnn.sandbox import LearnerFailure, LearnerRaised
+from learnnn import testing
+from learnnn.sandbox import LearnerFailure
 
 # N samples and C classes, different so that a mean over the wrong axis shows.
 N, C = 5, 3
@@ -46,16 +47,13 @@ def close(got, expected, call, mistakes=None, hint="", atol=1e-9, finite_hint=""
 
 def calling(fn, *args, **kwargs):
     """Call learner code; a broadcasting error with integer labels gets a hint."""
-    try:
-        return fn(*args, **kwargs)
-    except LearnerRaised as exc:
-        if exc.kind == "ValueError" and "read-only" in str(exc):
-            fail(f"{exc}. The inputs were read-only arrays here: your function wrote into one of them. "
-                 "np.clip(p, eps, 1 - eps) without out= returns a new array; so does y_pred - y_true")
-        if exc.kind == "ValueError" and "broadcast" in str(exc) and np.ndim(args[1]) == 1:
-            fail(f"{exc}. Y was integer labels of shape ({len(args[1])},) here, not one-hot rows: when Y.ndim == 1, "
-                 "turn it into one-hot first with one_hot(Y, P.shape[1]) (or pick P[np.arange(n), Y])")
-        raise
+    advice = [(("ValueError",), ("read-only",), "The inputs were read-only arrays here: your function wrote into one "
+               "of them. np.clip(p, eps, 1 - eps) without out= returns a new array; so does y_pred - y_true")]
+    if len(args) > 1 and np.ndim(args[1]) == 1:
+        advice.append((("ValueError",), ("broadcast",), f"Y was integer labels of shape ({len(args[1])},) here, not "
+                       "one-hot rows: when Y.ndim == 1, turn it into one-hot first with one_hot(Y, P.shape[1]) "
+                       "(or pick P[np.arange(n), Y])"))
+    return testing.calling(fn, *args, advice=advice, **kwargs)
 
 
 def plain_call(fn, *args, **kwargs):

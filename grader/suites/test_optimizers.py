@@ -408,9 +408,9 @@ def test_train_with_optimizer_rejects_unknown_names(learner):
 
 def test_optimizers_compared_on_digits(learner, record_artifact):
     """The curves `learnnn check` draws: each optimiser on the first 600 digits, checked against the reference."""
-    from sklearn.datasets import load_digits
+    from learnnn import datasets  # scikit-learn's bundled file, without importing scikit-learn
 
-    X, y = load_digits(return_X_y=True)
+    X, y = datasets.load("digits")
     X, y = X[:600] / 16.0, y[:600]
     curves = {}
     for optimizer in OPTIMIZERS:

@@ -6,8 +6,8 @@ reference solutions or the course data. ``wire`` is the format both ends speak;
 ``testfunctions`` the functions suites pass by name; ``policy`` what the worker
 refuses; ``serve`` the request loop; ``orphan`` the parent watcher.
 """
-from .testfunctions import MODULE_FUNCTIONS, TEST_FUNCTIONS
+from .testfunctions import TEST_FUNCTIONS
 from .wire import Generated, Named, Rng, WireError, decode, encode, pack, unpack
 
 __all__ = ["Generated", "Named", "Rng", "WireError", "decode", "encode", "pack", "unpack",
-           "TEST_FUNCTIONS", "MODULE_FUNCTIONS"]
+           "TEST_FUNCTIONS"]
