@@ -1,10 +1,10 @@
 """Grading one submission: every exercise through the check runner, and its quiz sheets.
 
 `grade_submission` is a plain function of (submission, course) that returns a
-SubmissionResult, so the engine that maps it over a class (classpool.py) can be
-swapped. Learner code only ever runs in the check runner's workers.
+SubmissionResult and keeps no state between calls, so calls may run side by side;
+classpool.py maps it over a class through watchdog.py. Learner code only ever
+runs in the check runner's workers.
 """
-import dataclasses
 import os
 import re
 import tempfile
@@ -97,23 +97,17 @@ def _exercise_grade(result, seconds):
                          SCRUB.sub("<sandbox>", result.error), seconds)
 
 
-_MISSING = {}
-
-
 def _missing(course, exercise):
     """Every test failed with one message; the maximum comes from running the suite on nothing."""
     from .check import run_checks
 
-    key = (exercise, exercise.suite.stat().st_mtime_ns if exercise.suite.exists() else 0)
-    if key not in _MISSING:
-        with tempfile.TemporaryDirectory(prefix="learnnn-grade-") as empty:
-            result = run_checks(course=course, source_dir=empty, exercises=[exercise.name])[0]
-        message = f"{exercise.filename} is not in the submission"
-        tests = [{"name": t.name, "passed": False, "kind": Outcome.MISSING.value, "message": message,
-                  "weight": t.max_score} for t in result.tests]
-        _MISSING[key] = ExerciseGrade(0, _num(result.max_score), "error" if result.error else "missing", tests,
-                                      SCRUB.sub("<sandbox>", result.error))
-    return dataclasses.replace(_MISSING[key], tests=list(_MISSING[key].tests))
+    with tempfile.TemporaryDirectory(prefix="learnnn-grade-") as empty:
+        result = run_checks(course=course, source_dir=empty, exercises=[exercise.name])[0]
+    message = f"{exercise.filename} is not in the submission"
+    tests = [{"name": t.name, "passed": False, "kind": Outcome.MISSING.value, "message": message,
+              "weight": t.max_score} for t in result.tests]
+    return ExerciseGrade(0, _num(result.max_score), "error" if result.error else "missing", tests,
+                         SCRUB.sub("<sandbox>", result.error))
 
 
 def _grade_quiz(lesson, files, tmp):

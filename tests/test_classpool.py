@@ -9,7 +9,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from learnnn import classpool, manifest
+from learnnn import classpool, manifest, watchdog
 from learnnn.intake import Submission
 from learnnn.cli import app
 
@@ -71,14 +71,15 @@ def test_a_grader_stopped_by_a_signal_is_caught_by_the_parent(course, tmp_path, 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     frozen = Submission("frozen", files={"activations.py": (ACT + "\n# frozen\n").encode()})
     monkeypatch.setattr(classpool, "hard_limit", lambda sub, *a: 2)
-    monkeypatch.setattr(classpool, "STARTUP_SECONDS", 0)  # frozen before it could say it was ready
-    give = classpool._Grader.give
+    monkeypatch.setattr(watchdog, "STARTUP_SECONDS", 0)  # frozen before it could say it was ready
+    start = watchdog._start
 
-    def give_then_freeze(grader, key, submission, limit):
-        give(grader, key, submission, limit)
-        os.kill(grader.process.pid, signal.SIGSTOP)
+    def start_then_freeze(folder):
+        child = start(folder)
+        os.kill(child.pid, signal.SIGSTOP)
+        return child
 
-    monkeypatch.setattr(classpool._Grader, "give", give_then_freeze)
+    monkeypatch.setattr(watchdog, "_start", start_then_freeze)
     [result] = classpool.grade_class([frozen], course, jobs=1)
     assert result.status == "stopped" and result.total == 0 and "within 2 s" in result.note
     assert processes_under(tmp_path) == []

@@ -83,8 +83,12 @@ class LogProgress:
 @click.option("--allow-process-only-isolation", "process_only", is_flag=True,
               help="Grade even where learner code can't be isolated by the kernel (no bubblewrap or user "
                    "namespaces): submissions can then read and change anything this user can.")
+@click.option("--scheduler", metavar="ADDRESS", envvar="DASK_SCHEDULER_ADDRESS", default=None,
+              help="Grade on a Dask cluster: its scheduler's address (tcp://HOST:8786; default "
+                   "$DASK_SCHEDULER_ADDRESS), or local:N for a cluster of N workers on this machine. "
+                   'Needs pip install "learnnn[dask]"; every worker must have the kernel sandbox.')
 def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roster, formats, weights, assignment,
-          process_only):
+          process_only, scheduler):
     """Grade a class: SUBMISSIONS are folders or zips, one per learner (an LMS download),
     a folder of them, or a zip of zips.
 
@@ -97,11 +101,13 @@ def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roste
     cached by content, so a rerun (also after Ctrl-C) grades only what changed.
     Exit 0 when every submission was graded, 1 when learnnn failed on some (status error).
     """
-    from .. import classpool, classreport, exports, gradebook, isolation, review, weights as points_of
+    from .. import classpool, classreport, executors, exports, gradebook, isolation, review, weights as points_of
     from ..intake import discover
     course = load_course()
     tier = isolation.tier()
-    if not tier.kernel and not process_only:
+    if scheduler:  # the grading happens on the workers, and each one refuses without the kernel sandbox
+        tier = "kernel, required of every Dask worker"
+    elif not tier.kernel and not process_only:
         raise LearnnnError(f"refusing to grade: learner code would run on the '{tier.name}' isolation tier "
                            f"({'; '.join(tier.missing)}), where {isolation.PROCESS_ONLY_RISK}. Grade on Linux "
                            "with user namespaces, or pass --allow-process-only-isolation to accept that risk")
@@ -136,12 +142,13 @@ def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roste
                                     show_pos=True, item_show_func=lambda r: r.id if r else "")
         else:
             bar = contextlib.nullcontext(LogProgress(len(found)))
-        with bar as shown:
+        with executors.engine(scheduler, jobs=jobs) as engine, bar as shown:
             def done(result):
                 results.append(result)
                 shown.update(1, result)
 
-            results = classpool.grade_class(found, course, jobs=jobs, budget=budget, cache=cache, on_result=done)
+            results = classpool.grade_class(found, course, jobs=jobs, executor=engine.executor, budget=budget,
+                                            cache=cache, on_result=done, require_kernel=engine.remote)
     except KeyboardInterrupt:
         kept = f"are cached in {out / '.cache'}; run the same command again to finish" if cache else "were not kept"
         echo(f"\ninterrupted: {len(results)} of {len(found)} submissions were graded and {kept}. "
@@ -160,7 +167,7 @@ def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roste
     tier = str(tier)
     page = classreport.write(out / "report", results, course, reviews, tier=tier)
     summary = classreport.summarise(results, course, reviews)
-    echo(f"Graded {len(results)} submissions in {time.perf_counter() - started:.1f} s with {jobs} jobs "
+    echo(f"Graded {len(results)} submissions in {time.perf_counter() - started:.1f} s {engine.description} "
          f"({sum(r.cached for r in results)} from the cache): "
          f"{', '.join(f'{n} {s}' for s, n in sorted(summary['statuses'].items()))}; "
          f"mean score {summary['mean']:.0f}%.")
