@@ -1,6 +1,6 @@
 """Every number a lesson states comes from code that a test runs.
 
-lessons/lesson_numbers.py computes those numbers (many by running the lesson's own
+lessons/scripts/lesson_numbers.py computes those numbers (many by running the lesson's own
 snippets) into lessons/figures/numbers.json. Here every stored value must appear in its
 lesson, and the fast ones are recomputed and must equal what is stored.
 """
@@ -27,11 +27,11 @@ def test_the_lesson_states_every_computed_number(lesson):
     text = flat((LESSONS / f"{lesson}.md").read_text())
     missing = {name: value for name, value in STORED[lesson].items() if flat(value) not in text}
     assert not missing, (f"{lesson}.md does not state these numbers as computed by "
-                         f"lessons/lesson_numbers.py: {missing}")
+                         f"lessons/scripts/lesson_numbers.py: {missing}")
 
 
 def test_the_stored_numbers_are_what_the_code_computes_now():
-    result = subprocess.run([sys.executable, str(LESSONS / "lesson_numbers.py"), "--fast", "--print"],
+    result = subprocess.run([sys.executable, str(LESSONS / "scripts" / "lesson_numbers.py"), "--fast", "--print"],
                             capture_output=True, text=True, timeout=300,
                             # One BLAS thread: faster for these small matrices on a shared box.
                             env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
@@ -42,5 +42,5 @@ def test_the_stored_numbers_are_what_the_code_computes_now():
         stale = {name: (STORED.get(lesson, {}).get(name), value) for name, value in values.items()
                  if STORED.get(lesson, {}).get(name) != value}
         assert not stale, (f"{lesson}: (stored, computed now) differ; rerun "
-                           f"python lessons/lesson_numbers.py: {stale}")
+                           f"python lessons/scripts/lesson_numbers.py: {stale}")
 

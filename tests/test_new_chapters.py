@@ -1,7 +1,8 @@
 """Lessons 12 (regularisation) and 13 (optimisers) state only numbers that the reference code computes:
-the experiments of lessons/make_chapter_figures.py, the lessons' Python snippets, and the quiz answers."""
+the experiments of lessons/scripts/make_chapter_figures.py, the lessons' Python snippets, and the quiz answers."""
 import re
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,9 +15,9 @@ LESSONS = manifest.data_dir("lessons")
 
 @pytest.fixture(scope="module")
 def chapters():
-    """lessons/make_chapter_figures.py, which puts solutions/ on sys.path; both leave it afterwards."""
+    """lessons/scripts/make_chapter_figures.py, which puts solutions/ on sys.path; both leave it afterwards."""
     saved = list(sys.path)
-    sys.path.insert(0, str(LESSONS))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lessons" / "scripts"))  # a checkout's scripts
     import make_chapter_figures
     yield make_chapter_figures
     sys.path[:] = saved

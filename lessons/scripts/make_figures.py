@@ -2,8 +2,8 @@
 
 Run from the repository root:
 
-    python lessons/make_figures.py                 # all figures
-    python lessons/make_figures.py iris_boundary   # only the ones named
+    python lessons/scripts/make_figures.py                 # all figures
+    python lessons/scripts/make_figures.py iris_boundary   # only the ones named
 
 The figures are drawn from the reference solutions in solutions/ (flat modules
 that import each other, so that folder goes on sys.path) and from the datasets
@@ -20,7 +20,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # lessons/
 ROOT = os.path.dirname(HERE)
 FIGURES = os.path.join(HERE, "figures")
 sys.path.insert(0, os.path.join(ROOT, "solutions"))

@@ -2,9 +2,9 @@
 
 Run from the repository root:
 
-    python lessons/lesson_numbers.py            # recompute, write lessons/figures/numbers.json
-    python lessons/lesson_numbers.py --print    # recompute and print the JSON, write nothing
-    python lessons/lesson_numbers.py --fast     # only the fast ones (what the test recomputes),
+    python lessons/scripts/lesson_numbers.py            # recompute, write lessons/figures/numbers.json
+    python lessons/scripts/lesson_numbers.py --print    # recompute and print the JSON, write nothing
+    python lessons/scripts/lesson_numbers.py --fast     # only the fast ones (what the test recomputes),
                                                 # merged into numbers.json; add --print to print
 
 Each function decorated with @states(lesson) returns {name: text}, where text is the
@@ -25,7 +25,7 @@ import warnings
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # lessons/
 ROOT = os.path.dirname(HERE)
 OUTPUT = os.path.join(HERE, "figures", "numbers.json")
 sys.path.insert(0, os.path.join(ROOT, "solutions"))

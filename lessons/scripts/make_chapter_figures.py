@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    python lessons/make_chapter_figures.py      # writes figures/regularization.png and figures/optimizers.png
+    python lessons/scripts/make_chapter_figures.py      # writes figures/regularization.png and figures/optimizers.png
 
 Every number those lessons state comes from a function here, and
 tests/test_new_chapters.py checks that the lessons still print what these
@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # lessons/
 ROOT = os.path.dirname(HERE)
 FIGURES = os.path.join(HERE, "figures")
 sys.path.insert(0, os.path.join(ROOT, "solutions"))
