@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from learnnn import reference as references
 from learnnn.sandbox import LearnerRaised
-from learnnn.worker import MODULE_FUNCTIONS, TEST_FUNCTIONS, decode, encode
+from learnnn.worker import TEST_FUNCTIONS, decode, encode
 
 
 def resolve(name):
