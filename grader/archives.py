@@ -193,12 +193,3 @@ def _read_file(path, cap):
         raise Rejected(f"{path.name} is larger than {cap // 2**20} MB")
     return data
 
-
-def __getattr__(name):
-    # Old homes and names kept for branches still in flight: delete once they are merged.
-    if name in ("Submission", "discover"):  # moved to intake.py
-        from . import intake
-        return getattr(intake, name)
-    if name == "Refused":  # renamed: the worker's Refused is an unrelated thing (a refused import)
-        return Rejected
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

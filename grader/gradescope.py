@@ -109,7 +109,7 @@ def grade_one(*, folder, course, points, budget, discover):
     (folders of several learners) are merged by file name, the first taking precedence.
     """
     from . import classpool, review, weights
-    from .archives import Submission
+    from .intake import Submission
     from .grading import quiz_lessons
 
     started = time.monotonic()

@@ -3,7 +3,6 @@ from pathlib import Path
 
 import click
 
-from .. import grading
 from ..manifest import LearnnnError
 from . import app, echo, load_course
 
@@ -43,14 +42,15 @@ def results(submission, out, weights):
     A results.json is written even when grading can't run, saying why; the exit
     status is then 2.
     """
-    from .. import archives, exports, gradescope as gs, weights as points_of
+    from .. import exports, gradescope as gs, weights as points_of
+    from ..intake import discover
     from ..atomic import atomic_write
 
     try:
         course = load_course()
         points = points_of.resolve(course, points_of.read(weights, course) if weights else None)
         result, item, seconds = gs.grade_one(folder=submission, course=course, points=points,
-                                             budget=getattr(grading, "BUDGET", None), discover=archives.discover)
+                                             budget=None, discover=discover)
     except LearnnnError as exc:
         atomic_write(out, gs.failed_results(str(exc)))
         raise
