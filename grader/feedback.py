@@ -234,6 +234,9 @@ def failure_reason(exc, message):
     return message
 
 
+SAME_REASON = re.compile(r"fails for the same reason as ([^\s:]+)")  # what same_reason writes; readers match it
+
+
 def same_reason(message, reason, earlier, test):
     """``message``, or a pointer to the first test in ``earlier`` (reason -> test name) that failed for
     ``reason``: a learner reads the full message once. Records ``test`` as the first one for a new reason."""

@@ -85,7 +85,9 @@ def _one_setup_cause(result):
     if len(failures) < 2 or len(failures) != len(result.tests) or any(t.kind == Outcome.FAILED for t in failures):
         return None  # a wrong value is the learner's logic, test by test, even when every test says the same
     first = failures[0].message
-    if all(t.message == first or t.message.startswith("fails for the same reason as ") for t in failures):
+    from .feedback import SAME_REASON  # here, not at the top: the CLI imports render before any NumPy
+
+    if all(t.message == first or SAME_REASON.match(t.message) for t in failures):
         return first
     if all(t.kind == Outcome.NOT_IMPLEMENTED for t in failures):
         return "No function is written yet; start with the first. " + failures[0].message

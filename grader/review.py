@@ -5,9 +5,10 @@ nothing grades. Test outcome kinds (``kind`` on a test, when the engine sets it)
 refine the statuses; without them the exercise-level status is used.
 """
 import collections
-import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+
+from .feedback import SAME_REASON
 
 EXERCISE_STATUSES = {
     "passed": "every test passed",
@@ -130,9 +131,6 @@ def _attention(result, item, sub, course):
     if item.identical:
         notes.append(f"identical graded files to {', '.join(item.identical)}")
     return notes
-
-
-SAME_REASON = re.compile(r"fails for the same reason as ([^\s:]+)")
 
 
 def _cause_keys(failed):

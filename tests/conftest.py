@@ -79,12 +79,12 @@ def worker_processes(settle=5.0):
 def full_messages(tests):
     """{test name: its message}, a "fails for the same reason as X" pointer replaced by X's full message
     (the learner reads the full text once, under the first test that failed for that reason)."""
-    import re
+    from learnnn.feedback import SAME_REASON
 
     by_name = {t["name"]: t["message"] for t in tests}
 
     def resolve(message, depth=0):
-        pointer = re.match(r"fails for the same reason as ([^\s:]+)", message)
+        pointer = SAME_REASON.match(message)
         if pointer and pointer[1] in by_name and depth < 5:
             return resolve(by_name[pointer[1]], depth + 1)
         return message
