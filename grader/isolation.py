@@ -183,6 +183,12 @@ def worker_command(python, lib, output_fd):
     return [python, "-I", "-S", "-B", "-c", boot]
 
 
+def zygote_command(python, lib, control_fd):
+    """The fork server's command (learnnn.zygote): it forks workers on request over ``control_fd``."""
+    boot = f"import sys; sys.path[:0] = [{lib!r}]; from {PACKAGE_NAME}.zygote import main; main({int(control_fd)})"
+    return [python, "-I", "-S", "-B", "-c", boot]
+
+
 def readable_inside():
     """Paths the worker's Landlock domain may read under kernel isolation (the mounts above)."""
     rt = runtime()

@@ -17,6 +17,7 @@ from .budget import Budget
 from .outcomes import LearnerFailure, Outcome
 from .results import TestOutcome
 from .sandbox import Sandbox, SandboxSpec
+from .zygote import Zygote, wanted as zygote_wanted
 
 REFUSED_IMPORTS = ("sklearn.neural_network", "torch", "tensorflow", "keras", "jax", "learnnn")
 
@@ -96,16 +97,19 @@ class LearnnnPlugin:
         self.problems = {}  # exercise -> why none of its tests could run
         self.reasons = {}  # exercise -> {why a test failed: the first test that failed for it}
         self.sandboxes = {}
+        # One sandbox for the session, a fresh forked worker per exercise (see learnnn.zygote).
+        self.zygote = Zygote() if zygote_wanted() else None
         first = self.exercises[0] if self.exercises else None
         if first and (self.source_dir / first.filename).is_file():
-            self.sandbox(first).start()  # the worker imports numpy while pytest starts up and collects
+            # the worker (or the zygote) imports numpy while pytest starts up and collects
+            self.zygote.start() if self.zygote else self.sandbox(first).start()
 
     # -- workers
 
     def sandbox(self, exercise, spare=0):
         key = f"{exercise.name}#{spare}" if spare else exercise.name
         if key not in self.sandboxes:
-            self.sandboxes[key] = Sandbox(sandbox_spec(exercise, self.source_dir))
+            self.sandboxes[key] = Sandbox(sandbox_spec(exercise, self.source_dir), zygote=self.zygote)
         return self.sandboxes[key]
 
     def pytest_configure(self, config):
@@ -114,6 +118,8 @@ class LearnnnPlugin:
     def close(self):
         for sandbox in self.sandboxes.values():
             sandbox.close()
+        if self.zygote is not None:
+            self.zygote.close()
 
     def pytest_unconfigure(self, config):
         self.close()

@@ -49,12 +49,26 @@ class CallInfo:
     warnings: list  # warnings raised during the call, e.g. overflow
 
 
-class Sandbox:
-    """One worker process at a time; a dead or hung one is replaced on the next call."""
+def worker_env(home):
+    """A worker's environment; ``home`` is its folder (HOME, TMPDIR and Matplotlib's config go there)."""
+    env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
+    env.update({k: os.environ[k] for k in PASS_THROUGH_ENV if k in os.environ})
+    env.update(HOME=home, MPLCONFIGDIR=home, TMPDIR=home)
+    return env
 
-    def __init__(self, spec):
+
+class Sandbox:
+    """One worker process at a time; a dead or hung one is replaced on the next call.
+
+    With a ``zygote`` (learnnn.zygote) its workers are forked in the grading session's
+    one sandbox; without one, or when that fails, each worker gets a bwrap of its own.
+    """
+
+    def __init__(self, spec, zygote=None):
         self.spec = spec
-        self.proc = None
+        self.zygote = zygote
+        self.proc = None  # a subprocess.Popen, or a zygote.Forked
         self.folder = None  # process-only tier: the worker's folder on this machine
         self.phase = None
         self.restarts = -1
@@ -83,7 +97,8 @@ class Sandbox:
         self._startup = tempfile.TemporaryFile(prefix="learnnn-startup-")
         argv, env, cwd, readable = self._command(tier, out)
         try:
-            self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            forked = self._fork(out)
+            self.proc = forked or subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=self._startup, pass_fds=[out], start_new_session=True)
         finally:
             os.close(out)
@@ -93,6 +108,17 @@ class Sandbox:
         self._ready = False
         self._walls_wanted = {"seccomp": tier.seccomp, "landlock": {"read_only": readable} if tier.landlock else None}
         self.walls = {}
+
+    def _fork(self, out):
+        """A worker from the session's zygote, or None (no zygote, or it failed: start one of our own)."""
+        if self.zygote is None or self.zygote.broken:
+            return None
+        from .zygote import ZygoteError
+
+        try:
+            return self.zygote.spawn(out, self._startup.fileno())
+        except ZygoteError:
+            return None
 
     def _config(self):
         """The first message: limits, walls, and the learner's modules as read now (not when the worker started)."""
@@ -108,24 +134,21 @@ class Sandbox:
 
     def _command(self, tier, out):
         """(argv, environment, cwd, paths Landlock may read) for a worker on ``tier``."""
-        env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
-        env.update({k: os.environ[k] for k in PASS_THROUGH_ENV if k in os.environ})
         if tier.namespaces:
-            env.update(HOME=isolation.SCRATCH, MPLCONFIGDIR=isolation.SCRATCH, TMPDIR=isolation.SCRATCH)
+            env = worker_env(isolation.SCRATCH)
             argv = isolation.bwrap_command(tier.bwrap, env=env, output_fd=out)
             # bwrap's own environment: TMPDIR names the run's temp folder, so processes.reap finds it.
             return argv, {"TMPDIR": tempfile.gettempdir()}, "/", isolation.readable_inside()
         self.folder = Path(tempfile.mkdtemp(prefix="learnnn-worker-"))
         lib = isolation.link_lib(self.folder / ".lib")
-        env.update(HOME=str(self.folder), MPLCONFIGDIR=str(self.folder), TMPDIR=str(self.folder))
+        env = worker_env(str(self.folder))
         return isolation.worker_command(sys.executable, str(lib), out), env, self.folder, isolation.readable_outside()
 
     def close(self):
         if self.proc is not None:
             # bwrap leads its own process group; killing it kills its child, PID 1 of the worker's
             # namespace (--die-with-parent), and with it everything in that namespace.
-            for kill in (os.killpg, os.kill):
+            for kill in (os.killpg, os.kill) if isinstance(self.proc, subprocess.Popen) else ():
                 try:
                     kill(self.proc.pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
@@ -164,9 +187,9 @@ class Sandbox:
         self.phase = None
         self.startup_wait = 0.0  # the policy charges learner code for the call, not for the worker starting
         try:
-            self.start()
+            waiting = time.monotonic()
+            self.start()  # with a zygote, this waits for it to be ready
             if not self._ready:
-                waiting = time.monotonic()
                 ready = waiting + STARTUP_SECONDS
                 self._write(self._config(), ready, name, STARTUP_SECONDS)
                 self._ready_check(self._receive(ready, name)[0])
@@ -301,6 +324,8 @@ class Sandbox:
             code = self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             return None
+        if code is None or not isinstance(self.proc, subprocess.Popen):
+            return code  # a forked worker's own exit status, or None: killed once it had 2 s to exit
         if isolation.tier().namespaces and 128 < code < 128 + signal.NSIG:
             return 128 - code  # bwrap exits with 128 + N when the worker was killed by signal N
         return code
