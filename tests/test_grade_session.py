@@ -1,12 +1,13 @@
-"""`learnnn grade` runs every exercise of a submission in one pytest session: the grades files are
-byte-identical to one session per exercise (the slow path, behind a private switch)."""
+"""`learnnn grade` runs every exercise of a submission in one pytest session, its workers forked in one
+sandbox: the grades files are byte-identical to one session per exercise (the slow path, behind a
+private switch) and to one bwrap per worker (LEARNNN_FRESH_SANDBOX=1)."""
 import json
 import sys
 
 import pytest
 from click.testing import CliRunner
 
-from learnnn import grading, manifest
+from learnnn import grading, manifest, zygote
 from learnnn.cli import app
 
 from conftest import write_course
@@ -35,9 +36,12 @@ def test_one_session_per_submission_writes_the_same_files_as_one_per_exercise(tm
             (tmp_path / "class" / name).mkdir(parents=True, exist_ok=True)
             (tmp_path / "class" / name / file).write_text(text)
     outs = {}
-    for mode, switch in (("shared", None), ("per exercise", "1")):
+    # the grader processes inherit the switches: one session per exercise; one bwrap per worker, no zygote
+    for mode, switch in (("shared", None), ("per exercise", grading.SESSION_PER_EXERCISE), ("fresh", zygote.FRESH)):
+        for name in (grading.SESSION_PER_EXERCISE, zygote.FRESH):
+            monkeypatch.delenv(name, raising=False)
         if switch:
-            monkeypatch.setenv(grading.SESSION_PER_EXERCISE, switch)  # the grader processes inherit it
+            monkeypatch.setenv(switch, "1")
         outs[mode] = tmp_path / mode
         result = CliRunner().invoke(app, ["--course", str(course), "grade", str(tmp_path / "class"), "--out",
                                           str(outs[mode]), "--no-cache", "--jobs", "2"], catch_exceptions=False)
@@ -47,7 +51,8 @@ def test_one_session_per_submission_writes_the_same_files_as_one_per_exercise(tm
                    if p.is_file() and p.relative_to(outs["shared"]).parts[0] != "report")
     assert {"grades.csv", "grades.json", "feedback/crash.md"} <= {str(f) for f in files}
     for rel in files:
-        assert (outs["shared"] / rel).read_bytes() == (outs["per exercise"] / rel).read_bytes(), rel
+        for other in ("per exercise", "fresh"):
+            assert (outs["shared"] / rel).read_bytes() == (outs[other] / rel).read_bytes(), (rel, other)
     grades = (outs["shared"] / "grades.json").read_text()
     rows = {s["id"]: s for s in json.loads((outs["shared"] / "grades.json").read_text())["submissions"]}
     crash = rows["crash"]["exercises"]

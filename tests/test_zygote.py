@@ -1,0 +1,205 @@
+"""One sandbox per grading session: what a forked worker can't reach, and when there is no zygote.
+
+The claims of learnnn.zygote's docstring, each tried by learner code that first
+switches the audit hook off (so only the kernel's walls are left to hold).
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from learnnn import isolation, manifest, zygote
+from learnnn.sandbox import Sandbox, SandboxSpec
+from learnnn.zygote import Zygote
+
+from conftest import RUN_TMP, descendants, worker_processes, write_course
+from test_attacks import DISABLE_HOOK
+
+pytestmark = pytest.mark.skipif(not zygote.wanted(), reason="the zygote needs the kernel tier with seccomp and Landlock")
+
+SOLUTIONS = manifest.data_dir("solutions")
+ACT = (SOLUTIONS / "activations.py").read_text()
+NEURON = (SOLUTIONS / "neuron.py").read_text()
+
+PROBE = '''
+import ctypes, os, signal
+
+def where():
+    return os.getcwd(), os.getpid(), os.getppid()
+
+def plant():
+    with open("planted.py", "w") as f:
+        f.write("SECRET = 42\\n")
+
+def planted():
+    return open("planted.py").read()
+
+def attack(sibling_folder, sibling_pid):
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+
+    def raw(number, *args):
+        if libc.syscall(ctypes.c_long(number), *[ctypes.c_long(a) for a in args]) == -1:
+            raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+
+    zygote = os.getppid()
+    tries = {
+        "control: signal 0 to itself": lambda: os.kill(os.getpid(), 0),
+        "kill zygote": lambda: os.kill(zygote, signal.SIGKILL),
+        "stop sibling": lambda: os.kill(sibling_pid, signal.SIGSTOP),
+        "kill pid 1": lambda: os.kill(1, signal.SIGKILL),
+        "pidfd of zygote": lambda: os.pidfd_open(zygote),
+        "ptrace zygote": lambda: raw(101, 16, zygote, 0, 0),  # PTRACE_ATTACH (x86_64 number)
+        "zygote memory": lambda: open(f"/proc/{zygote}/mem", "r+b"),
+        "zygote fds": lambda: os.listdir(f"/proc/{zygote}/fd"),
+        "zygote environ": lambda: open(f"/proc/{zygote}/environ", "rb").read(),
+        "sibling memory": lambda: open(f"/proc/{sibling_pid}/mem", "rb"),
+        "read sibling": lambda: open(os.path.join(sibling_folder, "planted.py")).read(),
+        "write sibling": lambda: open(os.path.join(sibling_folder, "planted.py"), "w").write("SECRET = 0\\n"),
+        "list sibling": lambda: os.listdir(sibling_folder),
+        "list scratch": lambda: os.listdir(".."),
+        "new folder beside": lambda: os.mkdir("../999"),
+        "fork": lambda: os.fork() or os._exit(0),
+    }
+    log = {}
+    for what, action in tries.items():
+        try:
+            action()
+            log[what] = "LEAKED"
+        except BaseException as exc:
+            log[what] = type(exc).__name__
+    return log
+''' + DISABLE_HOOK
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="the probe's raw ptrace uses x86_64's number")
+def test_a_forked_worker_cannot_reach_the_zygote_or_its_sibling(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text(PROBE)
+    spec = SandboxSpec(files={"probe": probe}, time_limit=10)
+    with Zygote() as fork_server, Sandbox(spec, zygote=fork_server) as a, Sandbox(spec, zygote=fork_server) as b:
+        folder_a, pid_a, zygote_a = a.call("probe", "where")
+        a.call("probe", "plant")
+        folder_b, pid_b, zygote_b = b.call("probe", "where")
+        assert zygote_a == zygote_b and folder_a != folder_b  # two children of one zygote, side by side
+        assert os.path.dirname(folder_a) == os.path.dirname(folder_b) == isolation.SCRATCH
+        assert a.walls == b.walls == {"seccomp": "", "landlock": ""}
+        log = b.call("probe", "attack", folder_a, pid_a)
+        assert log.pop("control: signal 0 to itself") == "LEAKED"  # the audit hook is off: the kernel holds
+        assert log == {what: "PermissionError" for what in log}, log
+        assert a.call("probe", "where") == (folder_a, pid_a, zygote_a)  # not stopped, not killed
+        assert a.call("probe", "planted") == "SECRET = 42\n"
+        with Sandbox(spec, zygote=fork_server) as c:
+            assert c.call("probe", "where")[2] == zygote_a  # the zygote still forks
+    assert worker_processes() == []
+
+
+def test_a_zygote_that_stops_answering_is_replaced(tmp_path, monkeypatch):
+    probe = tmp_path / "probe.py"
+    probe.write_text("import os\ndef where():\n    return os.getcwd()\n")
+    spec = SandboxSpec(files={"probe": probe}, time_limit=10)
+    with Zygote() as fork_server:
+        with Sandbox(spec, zygote=fork_server) as first:
+            assert first.call("probe", "where") == f"{isolation.SCRATCH}/0"
+        stopped = fork_server.proc.pid
+        inside = [pid for pid in descendants(stopped) if b"zygote" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert inside
+        for pid in inside:
+            os.kill(pid, signal.SIGSTOP)
+        monkeypatch.setattr(zygote, "REPLY_SECONDS", 0.5)
+        with Sandbox(spec, zygote=fork_server) as second:
+            # the stopped zygote did not answer: its bwrap is killed and a new one forks worker 2
+            assert second.call("probe", "where") == f"{isolation.SCRATCH}/2"
+        assert fork_server.proc.pid != stopped and not fork_server.broken
+    assert not [pid for pid in inside if _alive(pid)]  # the stopped zygote went with its namespace
+    assert worker_processes() == []
+
+
+def _alive(pid, settle=5.0):
+    deadline = time.monotonic() + settle
+    while time.monotonic() < deadline:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return False
+        except OSError:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+PLANTER = ACT + DISABLE_HOOK + textwrap.dedent('''
+    import os as _os
+    with open("planted_helper.py", "w") as _f:  # its own folder: allowed (were it reused, neuron would pass)
+        _f.write("NEURON = True\\n")
+    import planted_helper  # noqa: E402 (the whole exercise fails if the plant above did not work)
+    _me = int(_os.path.basename(_os.getcwd()))
+    for _k in range(_me + 1, _me + 40):  # the next workers' folders: their numbers are easy to guess
+        for _folder in (f"../{_k}", f"/sandbox/{_k}"):
+            try:
+                _os.makedirs(_folder, exist_ok=True)
+                with open(f"{_folder}/planted_helper.py", "w") as _f:
+                    _f.write("NEURON = True\\n")
+            except OSError:
+                pass
+    for _i in range(4):  # fill the session's scratch tmpfs: the next worker must still get its files
+        try:
+            with open(f"ballast{_i}.bin", "wb") as _f:
+                _f.write(b"x" * (15 << 20))
+        except OSError:
+            pass
+''')
+
+# neuron imports only if a planted_helper saying NEURON reaches its folder
+NEEDS_PLANT = NEURON + textwrap.dedent('''
+    try:
+        from planted_helper import NEURON as _PLANTED
+    except ImportError:
+        _PLANTED = False
+    if not _PLANTED:
+        raise ImportError("nothing was planted here")
+''')
+
+
+def test_what_one_exercise_plants_does_not_reach_the_next(tmp_path):
+    cls = tmp_path / "class"
+    for name, activations in (("planter", PLANTER), ("honest", ACT)):
+        (cls / name).mkdir(parents=True)
+        (cls / name / "activations.py").write_text(activations)
+        (cls / name / "neuron.py").write_text(NEEDS_PLANT)
+    course = write_course(tmp_path / "course.yaml", lessons=3)
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "learnnn", "--course", str(course), "grade", str(cls), "--out",
+                           str(out), "--no-cache"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = {r["id"]: r["exercises"] for r in json.loads((out / "grades.json").read_text())["submissions"]}
+    assert rows["planter"]["activations"]["passed"]  # its own plant worked, and the ballast cost it nothing
+    planted, honest = rows["planter"]["neuron"], rows["honest"]["neuron"]
+    assert planted == honest and planted["score"] == 0, planted
+    assert "nothing was planted here" in json.dumps(planted)
+    assert worker_processes() == []
+
+
+@pytest.mark.parametrize("env, forked", [({}, True), ({isolation.SIMULATE: "landlock"}, False),
+                                         ({zygote.FRESH: "1"}, False)])
+def test_without_every_wall_each_worker_has_a_bwrap_of_its_own(tmp_path, env, forked):
+    """The worker's folder tells: /sandbox/<n> in the zygote's sandbox, /sandbox in a bwrap of its own."""
+    course = write_course(tmp_path / "course.yaml", lessons=2)
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "activations.py").write_text(ACT.replace("def relu(z):\n", "def relu(z):\n    import os\n"
+                                                   "    raise ValueError('folder ' + os.getcwd())\n", 1))
+    done = subprocess.run([sys.executable, "-m", "learnnn", "--course", str(course), "check", "activations",
+                           "--workspace", str(ws), "--json"], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **env})
+    assert done.returncode == 1, done.stderr
+    message = next(t["message"] for t in json.loads(done.stdout)["tests"] if t["name"] == "test_relu_values")
+    folder = message.split("folder ", 1)[1].split()[0].rstrip(")'\".,:")
+    assert (folder != isolation.SCRATCH and folder.startswith(isolation.SCRATCH + "/")) == forked, message
+    assert folder == isolation.SCRATCH or forked
+    assert worker_processes() == []
