@@ -11,6 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import isolation
 from . import quiz as quizzes
 from .archives import SHEET_SUFFIXES
 from .outcomes import Outcome
@@ -27,6 +28,8 @@ STATUSES = {
 }
 SESSION_PER_EXERCISE = "_LEARNNN_SESSION_PER_EXERCISE"  # private: the old slow path, for the test comparing both
 SCRUB = re.compile(r"/\S*?learnnn-(?:worker|grade)-[^\s'\"]*")  # temp folders make messages differ run to run
+# a worker forked by the session's zygote works in /sandbox/<n>, one of its own bwrap in /sandbox (learnnn.zygote)
+FORKED_FOLDER = re.compile(rf"(?<![\w/]){re.escape(isolation.SCRATCH)}/\d+(?![\w.-])")
 
 
 def quiz_lessons(course):
@@ -89,12 +92,17 @@ def _grade_exercises(course, src, budget):
 
 
 def _exercise_grade(result, seconds):
-    tests = [{**t.to_json(), "message": SCRUB.sub("<sandbox>", t.message), "weight": t.max_score}
+    tests = [{**t.to_json(), "message": _scrub(t.message), "weight": t.max_score}
              for t in result.tests]
     status = ("error" if result.error else "stopped" if result.budget_exhausted
               else "passed" if result.passed else "failed")
     return ExerciseGrade(_num(result.score), _num(result.max_score), status, tests,
-                         SCRUB.sub("<sandbox>", result.error), seconds)
+                         _scrub(result.error), seconds)
+
+
+def _scrub(message):
+    """``message`` without what differs between two runs of the same code: temp folders, a forked worker's number."""
+    return SCRUB.sub("<sandbox>", FORKED_FOLDER.sub("/sandbox", message))
 
 
 def _missing(course, exercise):
@@ -107,7 +115,7 @@ def _missing(course, exercise):
     tests = [{"name": t.name, "passed": False, "kind": Outcome.MISSING.value, "message": message,
               "weight": t.max_score} for t in result.tests]
     return ExerciseGrade(0, _num(result.max_score), "error" if result.error else "missing", tests,
-                         SCRUB.sub("<sandbox>", result.error))
+                         _scrub(result.error))
 
 
 def _grade_quiz(lesson, files, tmp):

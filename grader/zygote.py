@@ -106,9 +106,15 @@ class Zygote:
         self._lock = threading.Lock()
 
     def start(self):
-        """Start bwrap and the zygote in it (NumPy loads while the caller goes on); no-op when it runs."""
+        """Start bwrap and the zygote in it (NumPy loads while the caller goes on); no-op when it runs.
+
+        A failure here is left for :meth:`spawn` to meet again and report (or fall back from).
+        """
         with self._lock:
-            self._start()
+            try:
+                self._start()
+            except OSError:
+                pass
 
     def _start(self):
         if self.proc is not None:

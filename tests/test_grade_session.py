@@ -27,7 +27,8 @@ def test_one_session_per_submission_writes_the_same_files_as_one_per_exercise(tm
         "honest": {"activations.py": ACT, "neuron.py": NEURON, "and_gate.py": GATE},
         "buggy": {"activations.py": ACT.replace("keepdims=True", "keepdims=False"), "neuron.py": STUB,
                   "and_gate.py": GATE},
-        "incomplete": {"neuron.py": NEURON},
+        # its message names the worker's folder: /sandbox/<n> when forked by the zygote, /sandbox without one
+        "incomplete": {"neuron.py": NEURON, "and_gate.py": "import os\nraise RuntimeError('ran in ' + os.getcwd())\n"},
         # the first exercise's worker dies at import; the next exercises of the session are untouched
         "crash": {"activations.py": "import os\nos.abort()\n", "neuron.py": NEURON, "and_gate.py": GATE},
     }
@@ -58,3 +59,4 @@ def test_one_session_per_submission_writes_the_same_files_as_one_per_exercise(tm
     crash = rows["crash"]["exercises"]
     assert crash["activations"]["score"] == 0 and crash["neuron"]["score"] == crash["neuron"]["max"] > 0
     assert rows["honest"]["status"] == "graded" and rows["incomplete"]["status"] == "incomplete"
+    assert "ran in /sandbox" in json.dumps(rows["incomplete"]["exercises"]["and_gate"])
