@@ -20,7 +20,10 @@ worker's uid 65534 maps to uid 0 outside its user namespace (bwrap maps the
 sandbox uid to the caller's); it holds no capability there, sees no host process
 (PID namespace) and only the read-only paths above. The worker then installs a
 Landlock domain and a seccomp filter on itself before any learner code runs
-(learnnn.worker.policy). Without bwrap or user namespaces the worker runs as a
+(learnnn.worker.policy). Where all three walls stand, a grading
+session starts one such sandbox holding a fork server and forks each worker in
+it, into a subfolder of the scratch tmpfs (learnnn.zygote says why that is as
+safe). Without bwrap or user namespaces the worker runs as a
 plain process (``tier()`` says so), still under Landlock and seccomp where the
 kernel has them.
 

@@ -2,7 +2,9 @@
 
 Under kernel isolation the process to kill is bwrap: its child is PID 1 of the
 worker's PID namespace and dies with it (--die-with-parent), taking every
-process in that namespace along.
+process in that namespace along. That holds for a grading session's zygote
+(learnnn.zygote) too: its bwrap carries the same marker, and its forked
+workers live in its PID namespace.
 """
 import os
 import signal

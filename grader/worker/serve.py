@@ -1,7 +1,8 @@
 """The worker's request loop: import a learner module, call one function, send back its value as data.
 
 Started by learnnn.sandbox as ``python -I -S -c <bootstrap>`` with this package on
-sys.path, in its scratch folder (a size-capped tmpfs under kernel isolation).
+sys.path, in its scratch folder (a size-capped tmpfs under kernel isolation), or
+forked by the grading session's zygote (learnnn.worker.zygote) into a subfolder of it.
 The first message is the configuration: the learner modules to write into the
 folder and which walls to raise (see policy). After that, every request is one
 call, and the reply is a value, an error, or a phase marker.
