@@ -98,7 +98,7 @@ class Zygote:
     def __init__(self):
         self.proc = None
         self.control = None
-        self.broken = False  # failed twice: the session falls back to one bwrap per worker
+        self.broken = False  # closed, or failed twice: the session falls back to one bwrap per worker
         self._errors = None
         self._answered = False
         self._live = set()  # ids of the workers forked by the current zygote
@@ -119,6 +119,8 @@ class Zygote:
     def _start(self):
         if self.proc is not None:
             return
+        if self.broken:
+            raise ZygoteError("this zygote was closed or has failed")
         from .sandbox import worker_env
 
         tier = isolation.tier()
@@ -239,7 +241,9 @@ class Zygote:
         self._live.clear()
 
     def close(self):
+        """Kill it and every worker it forked; a later spawn falls back to a bwrap per worker (never a leak)."""
         with self._lock:
+            self.broken = True
             self._discard()
 
     def __enter__(self):

@@ -117,6 +117,8 @@ def test_a_zygote_that_stops_answering_is_replaced(tmp_path, monkeypatch):
             # the stopped zygote did not answer: its bwrap is killed and a new one forks worker 2
             assert second.call("probe", "where") == f"{isolation.SCRATCH}/2"
         assert fork_server.proc.pid != stopped and not fork_server.broken
+    with Sandbox(spec, zygote=fork_server) as after:  # a closed zygote forks nothing: a bwrap of its own
+        assert after.call("probe", "where") == isolation.SCRATCH and fork_server.proc is None
     assert not [pid for pid in inside if _alive(pid)]  # the stopped zygote went with its namespace
     assert worker_processes() == []
 
