@@ -136,7 +136,7 @@ class Sandbox:
         """(argv, environment, cwd, paths Landlock may read) for a worker on ``tier``."""
         if tier.namespaces:
             env = worker_env(isolation.SCRATCH)
-            argv = isolation.bwrap_command(tier.bwrap, env=env, output_fd=out)
+            argv = isolation.launch(tier, env=env, output_fd=out)
             # bwrap's own environment: TMPDIR names the run's temp folder, so processes.reap finds it.
             return argv, {"TMPDIR": tempfile.gettempdir()}, "/", isolation.readable_inside()
         self.folder = Path(tempfile.mkdtemp(prefix="learnnn-worker-"))

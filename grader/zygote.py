@@ -125,9 +125,10 @@ class Zygote:
 
         tier = isolation.tier()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        argv = isolation.bwrap_command(tier.bwrap, env=worker_env(isolation.SCRATCH), output_fd=theirs.fileno())
-        argv[argv.index("--") + 1:] = isolation.zygote_command(isolation.runtime().python, isolation.LIB,
-                                                               theirs.fileno())
+        argv = isolation.launch(tier, env=worker_env(isolation.SCRATCH), output_fd=theirs.fileno())
+        # the worker's command is what follows the last "--" (as root, a first bwrap and setpriv come before)
+        argv[len(argv) - argv[::-1].index("--"):] = isolation.zygote_command(
+            isolation.runtime().python, isolation.LIB, theirs.fileno())
         self._errors = tempfile.TemporaryFile(prefix="learnnn-zygote-")
         try:
             # bwrap's own environment: TMPDIR names the run's temp folder, so processes.reap finds it.
