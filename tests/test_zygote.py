@@ -97,7 +97,15 @@ def test_a_forked_worker_cannot_reach_the_zygote_or_its_sibling(tmp_path):
         assert a.call("probe", "planted") == "SECRET = 42\n"
         with Sandbox(spec, zygote=fork_server) as c:
             assert c.call("probe", "where")[2] == zygote_a  # the zygote still forks
+        if os.geteuid() == 0:  # bwrap, its init, the zygote and its children: nobody on the host, no capability
+            started = descendants(fork_server.proc.pid)
+            assert len(started) >= 5 and all(_host_ids(pid) == (65534, 65534, 0) for pid in started)
     assert worker_processes() == []
+
+
+def _host_ids(pid):
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["Uid"].split()[0]), int(fields["Gid"].split()[0]), int(fields["CapEff"], 16)
 
 
 def test_a_zygote_that_stops_answering_is_replaced(tmp_path, monkeypatch):
