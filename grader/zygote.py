@@ -88,9 +88,6 @@ class Forked:
             self.code = self.zygote.end(self.wid, grace=timeout or 0)
         return self.code
 
-    def kill(self):
-        self.wait(0)
-
 
 class Zygote:
     """The fork server of one grading session; safe to use from several threads (model lanes)."""
