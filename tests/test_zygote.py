@@ -40,6 +40,16 @@ def plant():
 def planted():
     return open("planted.py").read()
 
+def descriptors():
+    """What each open descriptor is: the zygote's control socket must not be among them."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            found.append(os.readlink(f"/proc/self/fd/{fd}").split("[")[0])
+        except OSError:
+            pass  # the descriptor listdir itself used
+    return sorted(found)
+
 def attack(sibling_folder, sibling_pid):
     libc = ctypes.CDLL(None, use_errno=True)
     libc.syscall.restype = ctypes.c_long
@@ -55,7 +65,8 @@ def attack(sibling_folder, sibling_pid):
         "stop sibling": lambda: os.kill(sibling_pid, signal.SIGSTOP),
         "kill pid 1": lambda: os.kill(1, signal.SIGKILL),
         "pidfd of zygote": lambda: os.pidfd_open(zygote),
-        "ptrace zygote": lambda: raw(101, 16, zygote, 0, 0),  # PTRACE_ATTACH (x86_64 number)
+        "ptrace zygote": lambda: raw(101, 16, zygote, 0, 0),  # PTRACE_ATTACH (x86_64 numbers)
+        "read zygote's memory": lambda: raw(310, zygote, 0, 0, 0, 0, 0),  # process_vm_readv, no iovec
         "zygote memory": lambda: open(f"/proc/{zygote}/mem", "r+b"),
         "zygote fds": lambda: os.listdir(f"/proc/{zygote}/fd"),
         "zygote environ": lambda: open(f"/proc/{zygote}/environ", "rb").read(),
@@ -90,6 +101,8 @@ def test_a_forked_worker_cannot_reach_the_zygote_or_its_sibling(tmp_path):
         assert zygote_a == zygote_b and folder_a != folder_b  # two children of one zygote, side by side
         assert os.path.dirname(folder_a) == os.path.dirname(folder_b) == isolation.SCRATCH
         assert a.walls == b.walls == {"seccomp": "", "landlock": ""}
+        held = a.call("probe", "descriptors")
+        assert "pipe:" in held and "socket:" not in held, held  # pipes, the output file, /dev/null
         log = b.call("probe", "attack", folder_a, pid_a)
         assert log.pop("control: signal 0 to itself") == "LEAKED"  # the audit hook is off: the kernel holds
         assert log == {what: "PermissionError" for what in log}, log
