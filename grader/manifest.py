@@ -27,6 +27,7 @@ class ManifestError(SchemaError):
     pass
 
 
+@functools.lru_cache(maxsize=None)  # asked on every reference call of a suite (13,000 times per submission)
 def data_dir(name):
     """A course folder (exercises, solutions, lessons): packaged in the wheel, or beside grader/ in a checkout."""
     packaged = PACKAGE / "_course" / name
