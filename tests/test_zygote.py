@@ -226,3 +226,17 @@ def test_without_every_wall_each_worker_has_a_bwrap_of_its_own(tmp_path, env, fo
     assert (folder != isolation.SCRATCH and folder.startswith(isolation.SCRATCH + "/")) == forked, message
     assert folder == isolation.SCRATCH or forked
     assert worker_processes() == []
+
+
+def test_a_folder_whose_permissions_a_worker_took_away_is_still_removed(tmp_path):
+    probe = tmp_path / "lock.py"
+    probe.write_text("import os\ndef lock():\n    os.makedirs('a/b/c')\n    open('a/b/c/f', 'w').write('x')\n"
+                     "    os.chmod('a/b', 0)\n    os.chmod('a', 0o100)\n    return os.getcwd()\n")
+    spec = SandboxSpec(files={"lock": probe}, time_limit=10)
+    with Zygote() as fork_server:
+        with Sandbox(spec, zygote=fork_server) as first:
+            assert first.call("lock", "lock") == f"{isolation.SCRATCH}/0"
+        bwrap = fork_server.proc.pid  # still the same sandbox: the folder was removed, nothing had to be discarded
+        with Sandbox(spec, zygote=fork_server) as second:
+            assert second.call("lock", "lock") == f"{isolation.SCRATCH}/1" and fork_server.proc.pid == bwrap
+    assert worker_processes() == []

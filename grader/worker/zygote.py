@@ -69,11 +69,18 @@ def _end(pid, grace):
 
 
 def _remove(folder):
-    try:
-        shutil.rmtree(folder)  # a child can leave a tree too deep for it: then the grader starts a new sandbox
-    except (OSError, RecursionError):
-        return False
-    return not os.path.exists(folder)
+    for attempt in range(2):
+        try:
+            if attempt:  # a child may have taken its own folders' permissions away: give them back, then retry
+                stack = [folder]
+                while stack:
+                    os.chmod(stack[-1], 0o700)
+                    stack += [e.path for e in os.scandir(stack.pop()) if e.is_dir(follow_symlinks=False)]
+            shutil.rmtree(folder)
+            return True
+        except (OSError, RecursionError):
+            pass
+    return False  # e.g. a tree too deep to remove: the grader starts a new sandbox
 
 
 def _answer(request, fds, children, root, control):
