@@ -79,7 +79,8 @@ def test_check_exit_codes_and_json(runner, ws):
     assert set(data) >= {"version", "exercise", "passed", "score", "max_score", "metrics", "tests"}
     assert data["version"] == results.VERSION
     assert data["passed"] and data["score"] == data["max_score"] == len(data["tests"])
-    assert set(data["tests"][0]) == {"name", "passed", "kind", "message"}
+    assert set(data) == set(results.CheckResult("neuron").to_json())
+    assert set(data["tests"][0]) == {"name", "passed", "kind", "message", "score", "max_score"}  # as in grades.json
     assert {t["kind"] for t in data["tests"]} == {"passed"}
     listed = json.loads(run(runner, "list", "--json", "--workspace", ws).output)
     assert next(s for s in listed if s["id"] == "neuron")["done"] is True

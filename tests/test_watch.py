@@ -161,8 +161,8 @@ def test_watch_rechecks_on_save_and_obeys_keys(ws, terminal, mode):
     attrs = termios.tcgetattr(term.slave)
     assert attrs[3] & termios.ICANON and attrs[3] & termios.ECHO, "the terminal was left in cbreak mode"
     state = progress.load(workspace.Workspace(ws, True))
-    assert state.exercises["activations"]["passed"] and state.exercises["activations"]["hints"] == 1
-    assert not state.exercises["neuron"]["passed"]
+    assert state.exercises["activations"].passed and state.exercises["activations"].hints == 1
+    assert not state.exercises["neuron"].passed
 
 
 def test_watch_moves_on_by_itself_only_when_asked(ws, terminal):
@@ -278,7 +278,7 @@ def test_following_exercise_skips_passed_ones_and_wraps(course_file):
     assert watch.first_unpassed(course, state) == "activations"
     assert watch.following_exercise(course, state, "activations") == "neuron"
     assert watch.following_exercise(course, state, "neuron") == "activations"
-    state.exercise("activations")["passed"] = True
+    state.exercise("activations").passed = True
     assert watch.following_exercise(course, state, "neuron") is None
     assert watch.first_unpassed(course, state) == "neuron"
 
