@@ -224,14 +224,16 @@ class SubmissionResult:
 
     @classmethod
     def from_cache(cls, data):
-        """A result the cache stored; ValueError for another VERSION's (the caller grades again), KeyError or
-        TypeError for a damaged one."""
+        """A result the cache stored; ValueError for another VERSION's or a damaged one (the caller grades again)."""
         _refuse_other_versions(data, "cached result")
-        timing = data.get("exercise_seconds", {})
-        return cls(data["id"], data["status"],
-                   {n: ExerciseGrade.from_json(e, timing.get(n, 0.0)) for n, e in data["exercises"].items()},
-                   {n: QuizResult.from_json(q) for n, q in data["quizzes"].items()},
-                   data["note"], list(data["ignored"]), data.get("seconds", 0.0), cached=True)
+        try:
+            timing = data.get("exercise_seconds", {})
+            return cls(data["id"], data["status"],
+                       {n: ExerciseGrade.from_json(e, timing.get(n, 0.0)) for n, e in data["exercises"].items()},
+                       {n: QuizResult.from_json(q) for n, q in data["quizzes"].items()},
+                       data["note"], list(data["ignored"]), data.get("seconds", 0.0), cached=True)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"a damaged cached result ({type(exc).__name__}: {exc})") from None
 
     def labelled(self, submission):
         """This result (graded from the content) as the given submission's row."""
@@ -246,7 +248,7 @@ class SubmissionResult:
 
 
 def _refuse_other_versions(data, what):
-    if data.get("version") != VERSION:
+    if not isinstance(data, dict) or data.get("version") != VERSION:
         raise ValueError(f"a {what} of version {data.get('version')}, not {VERSION}")
 
 

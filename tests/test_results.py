@@ -4,6 +4,7 @@ import csv
 import dataclasses
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -130,3 +131,27 @@ def test_progress_round_trips_what_the_commands_record(tmp_path):
     again = progress.load(ws)
     assert again == state and again.quizzes["01-intro"] == progress.QuizProgress(2, 5, 4)
     assert again.exercises["neuron"] == progress.ExerciseProgress(False, False, 1, 2, 1, False, "d1")
+
+
+def test_the_readme_states_every_shape_the_model_writes():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = " ".join(readme.split("## Results as JSON")[1].split("\n## ")[0].split())
+    stated = lambda keys: "`{" + ", ".join(keys) + "}`"
+    state = progress.Progress()
+    state.record_quiz("q", 1, 2)
+    state.exercise("e")
+    shapes = {
+        "a test": outcome("t", True).to_json(), "a quiz": QuizResult("q").to_json(),
+        "a question": QuestionResult("q", True).to_json(), "check --json": CheckResult("x").to_json(),
+        "a submission": [*SubmissionResult("x", "graded", {}).to_json(), "original_name", "attention"],
+        "an exercise": ExerciseGrade(0, 0, "failed").to_json(), "progress.json": state.to_json(),
+        "a quiz's progress": state.to_json()["quizzes"]["q"], "an exercise's progress": state.to_json()["exercises"]["e"]}
+    assert [what for what, keys in shapes.items() if stated(keys) not in section] == []
+    assert f"now {VERSION}" in section
+
+
+@pytest.mark.parametrize("damage", [{"exercises": []}, {"quizzes": {"q": {"quiz": "q"}}}, {"status": None},
+                                    {"exercises": {"n": {"score": 1}}}, {"ignored": 3}])
+def test_a_damaged_cache_entry_is_graded_again_not_a_crash(damage):
+    with pytest.raises(ValueError):
+        SubmissionResult.from_cache({**submission().to_cache(), **damage})
