@@ -195,4 +195,5 @@ def set_aside(file):
 def save(workspace, progress):
     if not workspace.managed:
         return
-    atomic_write(path(workspace), json.dumps(progress.to_json(), indent=2, sort_keys=True))  # a crash never leaves half a file
+    # written whole or not at all: a crash never leaves half a file
+    atomic_write(path(workspace), json.dumps(progress.to_json(), indent=2, sort_keys=True))

@@ -61,7 +61,7 @@ def test_next_shows_lesson_then_quiz_then_exercise(runner, ws):
 
 def test_next_names_the_file_and_command(runner, ws):
     progress = ws / ".learnnn" / "progress.json"
-    progress.write_text(json.dumps({"lessons_read": ["01-intro", "02-activations"],
+    progress.write_text(json.dumps({"lessons_read": ["01-intro", "02-activations"],  # a version 1 file: "max"
                                     "quizzes": {"01-intro": {"score": 5, "max": 5, "best": 5},
                                                 "02-activations": {"score": 5, "max": 5, "best": 5}}}))
     result = run(runner, "next", "--workspace", ws)

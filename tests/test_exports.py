@@ -159,10 +159,11 @@ def test_weights_file_overrides_the_manifest_without_grading_again(graded, tmp_p
     dan = rows["dan"]["exercises"]["activations"]
     expected = round(30 * sum(t["passed"] for t in dan["tests"]) / len(dan["tests"]), 2)
     assert dan["score"] == expected and 25 < expected < 30  # the 10-point score tripled, not regraded
-    assert rows["ann"]["exercises"]["activations"]["max"] == 30 and rows["ann"]["exercises"]["neuron"]["max"] == 0
-    assert {q: g["max"] for q, g in rows["ann"]["quizzes"].items()} == {"01-intro": 0, "02-activations": 5,
+    ann = rows["ann"]["exercises"]
+    assert ann["activations"]["max_score"] == 30 and ann["neuron"]["max_score"] == 0
+    assert {q: g["max_score"] for q, g in rows["ann"]["quizzes"].items()} == {"01-intro": 0, "02-activations": 5,
                                                                        "03-neuron": 0}
-    assert rows["ann"]["max"] == 35 and rows["ann"]["total"] == 30
+    assert rows["ann"]["max_score"] == 35 and rows["ann"]["total"] == 30
     canvas = {r[0]: r for r in read_csv(out / "canvas.csv")}
     assert canvas["dan"][5] == f"{expected:g}"
 
@@ -240,7 +241,7 @@ def test_the_gradescope_bundle_holds_what_gradescope_runs(graded, tmp_path):
     assert "--course /autograder/source/course.yaml" in run
     for script in ("setup.sh", "run_autograder"):
         assert subprocess.run(["bash", "-n", str(tmp_path / "one" / script)]).returncode == 0
-    quizzes = sum(q["max"] for q in graded.rows["ann"]["quizzes"].values())
+    quizzes = sum(q["max_score"] for q in graded.rows["ann"]["quizzes"].values())
     assert f"Set the assignment's points to {15 + 10 + quizzes}." in result.output
 
 

@@ -107,7 +107,8 @@ def test_a_version_1_progress_file_loads_without_loss_and_is_saved_in_the_new_sh
     progress.path(ws).write_text(json.dumps(old, indent=2))
     state = progress.load(ws)
     assert state.problem == "" and not list(ws.state_dir.glob("progress.corrupt-*"))
-    assert state.quizzes == {"01-intro": progress.QuizProgress(3, 5, 4), "02-activations": progress.QuizProgress(2, 6, 2)}
+    assert state.quizzes == {"01-intro": progress.QuizProgress(3, 5, 4),
+                             "02-activations": progress.QuizProgress(2, 6, 2)}  # without best: the score
     assert state.exercises["neuron"] == progress.ExerciseProgress(True, True, 3, 3, 2, False, "abc")
     assert state.exercises["activations"] == progress.ExerciseProgress(False, True, 1.5, 9, 0, True, "")
     progress.save(ws, state)
@@ -145,7 +146,8 @@ def test_the_readme_states_every_shape_the_model_writes():
         "a question": QuestionResult("q", True).to_json(), "check --json": CheckResult("x").to_json(),
         "a submission": [*SubmissionResult("x", "graded", {}).to_json(), "original_name", "attention"],
         "an exercise": ExerciseGrade(0, 0, "failed").to_json(), "progress.json": state.to_json(),
-        "a quiz's progress": state.to_json()["quizzes"]["q"], "an exercise's progress": state.to_json()["exercises"]["e"]}
+        "a quiz's progress": state.to_json()["quizzes"]["q"],
+        "an exercise's progress": state.to_json()["exercises"]["e"]}
     assert [what for what, keys in shapes.items() if stated(keys) not in section] == []
     assert f"now {VERSION}" in section
 
