@@ -1,8 +1,8 @@
 """What an instructor should look at: each exercise's status and the rows that need attention.
 
 Everything here reads graded results (and the submissions they came from);
-nothing grades. Test outcome kinds (``kind`` on a test, when the engine sets it)
-refine the statuses; without them the exercise-level status is used.
+nothing grades. Each failed test's outcome kind (``TestOutcome.kind``) refines
+the exercise-level status the grader gave.
 """
 import collections
 from dataclasses import dataclass, field
