@@ -199,7 +199,7 @@ def test_identity_columns_come_from_the_roster():
     learner = SimpleNamespace(id="lee_123", original_name="lee_123_4567_activations", lms_id="123",
                               roster={"Student": "Lee, Ann", "ID": "123", "SIS User ID": "s-9", "SIS Login ID": "alee",
                                       "Section": "A", "Email address": "ann@example.org"})
-    result = SimpleNamespace(id="lee_123", total=20, max=20, exercises={})
+    result = SimpleNamespace(id="lee_123", total=20, max_score=20, exercises={})
     review = SimpleNamespace(status="graded", exercises={})
     people = {"lee_123": exports.person(learner)}
     canvas = read_csv_text(exports.canvas_csv([result], {"lee_123": review}, people, assignment="NN (42)"))
@@ -210,7 +210,7 @@ def test_identity_columns_come_from_the_roster():
                                                                       "ID number": "77"}))
     assert (moodle_roster.get("name"), moodle_roster.get("idnumber")) == ("Zoë Roe", "77")
     bare = exports.person(SimpleNamespace(id="=cmd", files={}))
-    assert read_csv_text(exports.canvas_csv([SimpleNamespace(id="=cmd", total=0, max=0, exercises={})],
+    assert read_csv_text(exports.canvas_csv([SimpleNamespace(id="=cmd", total=0, max_score=0, exercises={})],
                                             {"=cmd": review}, {"=cmd": bare}, assignment="NN"))[2][0] == "'=cmd"
 
 
