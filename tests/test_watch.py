@@ -233,7 +233,7 @@ def test_watch_through_clirunner_reads_keys_from_input(ws, course_file):
 
 def test_watch_when_everything_passes_and_unknown_names(ws, course_file):
     env = {"LEARNNN_COURSE": str(course_file)}
-    state = progress.Progress(exercises={n: {"passed": True, "hints": 0} for n in ("activations", "neuron")})
+    state = progress.Progress(exercises={n: progress.ExerciseProgress(passed=True) for n in ("activations", "neuron")})
     progress.save(workspace.Workspace(ws, True), state)
     result = CliRunner().invoke(app, ["watch", "--workspace", str(ws)], env=env)
     assert result.exit_code == 0 and "Every exercise passes" in result.output
