@@ -307,8 +307,8 @@ def rebuild_progress(*, course, ws, state=None):
             continue
         answers, problems = quiz.read_sheet(sheet)
         result = quiz.grade(chosen, answers, problems)
-        state.record_quiz(lesson.id, result.score, result.max)
-        done.quizzes[lesson.id] = (result.score, result.max)
+        state.record_quiz(lesson.id, result.score, result.max_score)
+        done.quizzes[lesson.id] = (result.score, result.max_score)
     reached = [i for i, lesson in enumerate(course.lessons)
                if lesson.id in done.quizzes or set(lesson.exercises) & set(done.passed)]
     for lesson in course.lessons[:max(reached) + 1] if reached else []:

@@ -55,4 +55,4 @@ def results(submission, out, weights):
         atomic_write(out, gs.failed_results(str(exc)))
         raise
     atomic_write(out, exports.gradescope_results(result, item, execution_time=seconds))
-    echo(f"{result.total} / {result.max} points ({item.status}); wrote {out}")
+    echo(f"{result.total} / {result.max_score} points ({item.status}); wrote {out}")

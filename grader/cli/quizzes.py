@@ -6,6 +6,7 @@ import click
 
 from .. import progress, quiz, render
 from ..manifest import LearnnnError
+from ..results import VERSION
 from . import app, echo, load_course, open_workspace, workspace_option
 
 ANSWERS = "answers"  # workspace folder for the learner's own answer sheets (what `submit` packs)
@@ -68,7 +69,7 @@ def quiz_command(quiz_id, sheet, as_json, workspace_dir):
     kept = _record(chosen, result, {q.id: answers[q.id] for q in chosen.questions if q.id in answers},
                    workspace_dir, sheet)
     if as_json:
-        echo(json.dumps(result.to_json(), indent=2))
+        echo(json.dumps({"version": VERSION, **result.to_json()}, indent=2))
     else:
         for problem in result.problems:
             echo(render.warn(render.wrap(f"note: {problem}", hang="  ")))
@@ -78,10 +79,10 @@ def quiz_command(quiz_id, sheet, as_json, workspace_dir):
                 why = f" ({q.problem})" if q.problem else ""
                 echo(render.wrap(f"  {q.id:<24} {mark}{why}", hang="    "))
         echo("")
-        echo(render.wrap(verdict_text(chosen.id, result.score, result.max)))
+        echo(render.wrap(verdict_text(chosen.id, result.score, result.max_score)))
         if kept:
             echo(render.wrap(kept))
-    raise SystemExit(0 if result.score == result.max else 1)
+    raise SystemExit(0 if result.score == result.max_score else 1)
 
 
 def verdict_text(quiz_id, score, maximum, best=None):
@@ -104,14 +105,14 @@ def _record(chosen, result, answers, workspace_dir, sheet_path=None):
         _, ws, state = open_workspace(workspace_dir)
     except LearnnnError:
         return ""  # grading a sheet needs no workspace
-    best = state.quizzes.get(chosen.id, {}).get("best", 0)
-    state.record_quiz(chosen.id, result.score, result.max)
+    best = state.quizzes[chosen.id].best if chosen.id in state.quizzes else 0
+    state.record_quiz(chosen.id, result.score, result.max_score)
     progress.save(ws, state)
     if not ws.managed:
         return ""
     saved = ws.root / ANSWERS / f"{chosen.id}.yaml"
     if saved.is_file() and result.score < best:
-        return (f"Your best answers ({best}/{result.max}) stay in {ANSWERS}/{saved.name}, "
+        return (f"Your best answers ({best}/{result.max_score}) stay in {ANSWERS}/{saved.name}, "
                 "which is what learnnn submit sends.")
     if not (sheet_path is not None and Path(sheet_path).resolve() == saved.resolve()):  # never rewrite the learner's own file
         quiz.write_sheet(saved, answers)

@@ -113,12 +113,12 @@ def solution(exercise, give_up, workspace_dir):
     chosen = pick_exercise(course, exercise)
     if not chosen.solution.is_file():
         raise LearnnnError(f"this version of learnnn has no reference solution for {chosen.name}")
-    entry = state.exercises.get(chosen.name, {})
-    if not (entry.get("passed") or entry.get("ever_passed") or entry.get("gave_up") or give_up):
+    entry = state.exercises.get(chosen.name) or progress.ExerciseProgress()
+    if not (entry.passed or entry.ever_passed or entry.gave_up or give_up):
         _how_to_get_there(chosen, entry)
         raise SystemExit(1)
-    if give_up and not (entry.get("passed") or entry.get("ever_passed") or entry.get("gave_up")):
-        state.exercise(chosen.name)["gave_up"] = True
+    if give_up and not (entry.passed or entry.ever_passed or entry.gave_up):
+        state.exercise(chosen.name).gave_up = True
         progress.save(ws, state)
         echo(_note("Your progress now records that you saw this solution before your code passed.\n"))
     try:
@@ -127,15 +127,15 @@ def solution(exercise, give_up, workspace_dir):
         mine = None
     _beside(mine, chosen.solution.read_text(encoding="utf-8"), f"Your {chosen.filename}", "Reference solution",
             files=(short(ws.module(chosen)), short(chosen.solution)))
-    if not entry.get("passed"):
+    if not entry.passed:
         echo(f"\nNow make yours pass: learnnn check {chosen.name}")
 
 
 def _how_to_get_there(chosen, entry):
     echo(f"The reference solution for {render.bold(chosen.name)} opens once your own code passes.")
-    if entry.get("max_score"):
-        echo(f"Your last check scored {entry['score']:g}/{entry['max_score']:g}.")
-    seen = min(entry.get("hints", 0), len(chosen.hints))
+    if entry.max_score:
+        echo(f"Your last check scored {entry.score:g}/{entry.max_score:g}.")
+    seen = min(entry.hints, len(chosen.hints))
     echo(f"\n  1. learnnn check {chosen.name}     and fix the first failure it shows")
     echo(f"  2. learnnn hint {chosen.name}      ({seen} of {len(chosen.hints)} hints seen)")
     echo(f"  3. learnnn lesson {chosen.lesson}")
