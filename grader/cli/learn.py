@@ -226,6 +226,11 @@ def check(exercise, workspace_dir, as_json, everything):
             echo(f"\nYour loss and accuracy curves: {short(plot)}")
         if len(results) > 1:
             echo("")
+    if ws.managed and any((r.artifacts or {}).get("history") for r in results):
+        from ..drawing import missing
+
+        if missing():  # said once, however many exercises had curves to draw
+            echo(render.wrap(f"note: your loss and accuracy curves were not drawn: {missing()}."), err=True)
     failing = [r.exercise for r in results if not r.passed]
     if regressed:
         echo(render.wrap(render.bad(f"{', '.join(regressed)} passed before and fail now") +
