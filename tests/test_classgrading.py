@@ -12,13 +12,11 @@ from learnnn import classgrading, manifest, workspace
 from learnnn.drawing import MISSING
 from learnnn.errors import LearnnnError
 
-from conftest import write_course
+from test_grade import ACT, NEURON, course, course_path, learner  # noqa: F401  (course: 3 lessons, 1 s limits)
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the sandbox needs POSIX")
 
 SOLUTIONS = manifest.data_dir("solutions")
-ACT = (SOLUTIONS / "activations.py").read_text()
-NEURON = (SOLUTIONS / "neuron.py").read_text()
 INSTALL = 'pip install "learnnn[plots]"'
 # The CLI in a Python where `import matplotlib` fails as it does when the extra is not installed.
 WITHOUT_MATPLOTLIB = "import sys; sys.modules['matplotlib'] = None; from learnnn.cli import main; main()"
@@ -31,20 +29,8 @@ def without_matplotlib(*args, cwd):
 
 def make_class(root, learners):
     for name, files in learners.items():
-        for file, text in files.items():
-            (root / name).mkdir(parents=True, exist_ok=True)
-            (root / name / file).write_text(text)
+        learner(root, name, files)
     return root
-
-
-@pytest.fixture(scope="module")
-def course_path(tmp_path_factory):
-    return write_course(tmp_path_factory.mktemp("course") / "course.yaml", lessons=3, time_limit=1, time_budget=60)
-
-
-@pytest.fixture(scope="module")
-def course(course_path):
-    return manifest.load(course_path)
 
 
 @pytest.fixture(scope="module")
