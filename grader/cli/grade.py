@@ -135,7 +135,7 @@ def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roste
     echo(f"Isolation: {done.tier}. {len(done.attention)} submissions need attention (listed in the report).")
     if done.figures:
         echo(f"note: the report has no charts: {done.figures}.", err=True)
-    echo(f"Wrote {', '.join(str(p) + ('/' if p.name == 'feedback' else '') for p in done.written[:-1])} "
+    echo(f"Wrote {', '.join(str(p) + ('/' if p.is_dir() else '') for p in done.written[:-1])} "
          f"and {done.report}")
     raise SystemExit(1 if done.errors else 0)
 
