@@ -130,3 +130,14 @@ def test_plot_without_matplotlib_exits_2_saying_how_to_get_it(tmp_path):
     result = without_matplotlib("plot", "activations", "--workspace", "ws", cwd=tmp_path)
     assert result.returncode == 2 and INSTALL in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "ws" / "plots").exists()
+
+
+def test_doctor_notes_the_missing_extra_without_calling_it_a_problem(monkeypatch):
+    from learnnn import doctor
+
+    report = doctor.Report()
+    doctor.check_figures(report)
+    assert report.findings == []
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    doctor.check_figures(report)
+    assert [(f.status, f.message) for f in report.findings] == [("note", f"figures: {MISSING}")]
