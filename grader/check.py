@@ -89,7 +89,7 @@ def check_workspace(*, course, ws, exercises, plugins=(), draw_plots=True):
     state = progress.load(ws)  # read after the check: `learnnn check` may have run beside `watch`
     done = WorkspaceCheck(results, state=state, problem=state.problem)
     for result in results:
-        if state.exercises.get(result.exercise, {}).get("ever_passed") and not result.passed:
+        if state.exercise(result.exercise).ever_passed and not result.passed:
             done.regressed.append(result.exercise)
         state.record_check(result, digests[result.exercise])
         plot = save_training_plot(ws, result) if ws.managed and draw_plots else None  # never into a plain folder

@@ -33,8 +33,8 @@ def hard_limit(submission, course, budget=None):
 
 def _stand_in(blank, status, message):
     """A result for content that could not be graded: the blank submission's maxima, every test failed."""
-    kind = (Outcome.TIMED_OUT if status == "stopped" else Outcome.ERROR).value
-    exercises = {n: dataclasses.replace(e, status=status, tests=[{**t, "kind": kind, "message": message}
+    kind = Outcome.TIMED_OUT if status == "stopped" else Outcome.ERROR
+    exercises = {n: dataclasses.replace(e, status=status, tests=[dataclasses.replace(t, kind=kind, message=message)
                                                                  for t in e.tests])
                  for n, e in blank.exercises.items()}
     return dataclasses.replace(blank, status=status, exercises=exercises, note=message, seconds=0.0)

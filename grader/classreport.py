@@ -30,18 +30,18 @@ def isolation_tier():
 def summarise(results, course, reviews):
     """The numbers behind the charts and tables, as plain data."""
     graded = [r for r in results if r.status in GRADED]
-    percent = [_pct(r.total, r.max) for r in graded]
+    percent = [_pct(r.total, r.max_score) for r in graded]
     exercises = {}
     for name in course.exercises:
         present = [r.exercises[name] for r in graded if r.exercises[name].status != "missing"]
         exercises[name] = {"submitted": len(present), "passed": _pct(sum(e.passed for e in present), len(present)),
-                           "mean": _pct(sum(e.score for e in present), sum(e.max for e in present))}
+                           "mean": _pct(sum(e.score for e in present), sum(e.max_score for e in present))}
     failing, _ = failure_causes(graded, reviews, course)
     quiz_means = {}
     for r in results:
         for quiz_id, grade in r.quizzes.items():
             if grade.status == "graded":
-                quiz_means.setdefault(quiz_id, []).append(_pct(grade.score, grade.max))
+                quiz_means.setdefault(quiz_id, []).append(_pct(grade.score, grade.max_score))
     return {"count": len(results), "statuses": collections.Counter(reviews[r.id].status for r in results),
             "learners": [(r, reviews[r.id]) for r in sorted(results, key=lambda r: r.id)],
             "percent": percent, "mean": statistics.fmean(percent) if percent else 0.0,
@@ -117,7 +117,7 @@ def _tables(s, course):
     """(title, header, rows) shared by both pages."""
     statuses = ", ".join(f"{n} {k}" for k, n in sorted(s["statuses"].items()))
     names = list(course.exercises)
-    learners = [[r.id, review.status, f"{r.total} / {r.max}",
+    learners = [[r.id, review.status, f"{r.total} / {r.max_score}",
                  *(f"{r.exercises[n].score} {review.exercises[n].replace('_', ' ')}" for n in names)]
                 for r, review in s["learners"]]
     return [

@@ -172,7 +172,7 @@ def check_isolation(report):
     tier = isolation.tier()
     why = f" ({'; '.join(tier.missing)})" if tier.missing else ""
     if tier.kernel:
-        report.add("ok", f"isolation: {tier.name}{why}")
+        report.add("ok", f"isolation: {tier.name}{why}; workers are uid {tier.host_uid} outside their namespaces")
     else:
         report.add("note", f"isolation: {tier.name}{why}",
                    "checks work as usual; `learnnn grade` needs the kernel tier (Linux with user namespaces) "
@@ -316,8 +316,8 @@ def rebuild_progress(*, course, ws, state=None):
             continue
         answers, problems = quiz.read_sheet(sheet)
         result = quiz.grade(chosen, answers, problems)
-        state.record_quiz(lesson.id, result.score, result.max)
-        done.quizzes[lesson.id] = (result.score, result.max)
+        state.record_quiz(lesson.id, result.score, result.max_score)
+        done.quizzes[lesson.id] = (result.score, result.max_score)
     reached = [i for i, lesson in enumerate(course.lessons)
                if lesson.id in done.quizzes or set(lesson.exercises) & set(done.passed)]
     for lesson in course.lessons[:max(reached) + 1] if reached else []:

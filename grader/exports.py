@@ -73,7 +73,7 @@ def _csv(rows):
 
 def status_line(result, review):
     """``activations 8.33/10 failed; neuron 10/10 passed``: every exercise's points and status."""
-    return "; ".join(f"{n} {g.score}/{g.max} {review.exercises[n].replace('_', ' ')}"
+    return "; ".join(f"{n} {g.score}/{g.max_score} {review.exercises[n].replace('_', ' ')}"
                      for n, g in result.exercises.items())
 
 
@@ -81,7 +81,7 @@ def canvas_csv(results, reviews, people, *, assignment):
     """Canvas Gradebook import: identity columns, ``assignment`` (its total) and Notes."""
     rows = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment, "Notes"]]
     if results:
-        rows.append(["Points Possible", "", "", "", "", results[0].max, ""])
+        rows.append(["Points Possible", "", "", "", "", results[0].max_score, ""])
     for r in results:
         p = people[r.id]
         rows.append([p.get("name", p.name), p.get("canvas_id", p.lms_id), p.get("sis_user"),
@@ -116,20 +116,20 @@ def gradescope_results(result, review, *, execution_time=None):
     tests = []
     for name, grade in result.exercises.items():
         status = review.exercises[name]
-        failed = [t for t in grade.tests if not t["passed"]]
+        failed = grade.failures
         lines = [f"Status: {status.replace('_', ' ')}."]
         if status == "missing":
             lines.append(f"{name}.py was not in the submission.")
-        lines += [f"- {t['name']}: {t['message']}" for t in failed if status != "missing"]
-        tests.append({"name": name, "score": grade.score, "max_score": grade.max,
+        lines += [f"- {t.name}: {t.message}" for t in failed if status != "missing"]
+        tests.append({"name": name, "score": grade.score, "max_score": grade.max_score,
                       "status": "passed" if status == "passed" else "failed",
                       "output": "\n".join(lines), "visibility": "visible"})
     for quiz_id, grade in result.quizzes.items():
-        wrong = [q["id"] for q in grade.questions if not q["correct"]]
+        wrong = [q.id for q in grade.questions if not q.correct]
         output = "No answer sheet." if grade.status == "missing" else \
             "Every answer is right." if not wrong else f"Not right: {', '.join(wrong)}."
-        tests.append({"name": f"quiz {quiz_id}", "score": grade.score, "max_score": grade.max,
-                      "status": "passed" if grade.score == grade.max else "failed",
+        tests.append({"name": f"quiz {quiz_id}", "score": grade.score, "max_score": grade.max_score,
+                      "status": "passed" if grade.score == grade.max_score else "failed",
                       "output": output, "visibility": "visible"})
     data = {"score": result.total, "output": f"Status: {review.status}. {result.note}".strip(),
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}

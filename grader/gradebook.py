@@ -9,7 +9,7 @@ import io
 import json
 from pathlib import Path
 
-from . import __version__, quiz as quizzes
+from . import __version__
 from .atomic import atomic_write
 from .grading import STATUSES, quiz_lessons
 from .results import VERSION, SubmissionResult
@@ -89,7 +89,7 @@ def grades_csv(results, course, reviews):
                  ((r.exercises[n].score, review.exercises[n]) if n in r.exercises else ("", ""))]
         writer.writerow(map(spreadsheet_cell, [
             r.id, review.original_name, review.status, *cells,
-            *(r.quizzes[q].score if q in r.quizzes else "" for q in quiz_ids), r.total, r.max,
+            *(r.quizzes[q].score if q in r.quizzes else "" for q in quiz_ids), r.total, r.max_score,
             "; ".join(filter(None, [r.note, *(f"graded {x}" for x in review.graded_as)])),
             "; ".join(review.attention)]))
     return out.getvalue()
@@ -122,23 +122,23 @@ def _quote(text):
     return "\n".join(f"    {line}" for line in str(text).splitlines() or [""])
 
 
-def feedback(result, course, loaded=None, review=None):
-    """The learner's page: every failed test's message, quiz mistakes, and what was not graded."""
-    loaded = loaded if loaded is not None else {}
+def feedback(result, review=None):
+    """The learner's page: every failed test's message, quiz mistakes with their explanations, and what was
+    not graded."""
     status = review.status if review else result.status
     statuses = review.exercises if review else {n: e.status for n, e in result.exercises.items()}
     lines = [f"# Feedback for {result.id}", "",
              f"Status: **{status}** ({STATUSES.get(status) or ROW_STATUSES.get(status, '')}). "
-             f"Total: **{result.total} / {result.max}**.", ""]
+             f"Total: **{result.total} / {result.max_score}**.", ""]
     if result.note:
         lines += [f"Note: {_plain(result.note)}", ""]
     if review and review.graded_as:
         lines += ["Files graded under another name: " + ", ".join(_code(x) for x in review.graded_as) + ".", ""]
     lines += ["| exercise | points | status |", "|---|---|---|"]
-    lines += [f"| {n} | {e.score} / {e.max} | {statuses[n].replace('_', ' ')} |" for n, e in result.exercises.items()]
-    lines += [f"| quiz {q} | {g.score} / {g.max} | {g.status} |" for q, g in result.quizzes.items()]
+    lines += [f"| {n} | {e.score} / {e.max_score} | {statuses[n].replace('_', ' ')} |" for n, e in result.exercises.items()]
+    lines += [f"| quiz {q} | {g.score} / {g.max_score} | {g.status} |" for q, g in result.quizzes.items()]
     for name, grade in result.exercises.items() if result.status != "rejected" else ():
-        lines += ["", f"## {name}: {grade.score} / {grade.max}", ""]
+        lines += ["", f"## {name}: {grade.score} / {grade.max_score}", ""]
         if grade.status == "missing":
             lines.append(f"`{name}.py` was not in the submission, so none of its tests could pass.")
             continue
@@ -146,25 +146,22 @@ def feedback(result, course, loaded=None, review=None):
             lines.append(f"`{name}.py` is still the starting stub: write the functions it asks for.")
         if grade.error:
             lines += ["The hidden tests could not run (not your fault; tell your instructor):", _quote(grade.error)]
-        failed = [t for t in grade.tests if not t["passed"]]
+        failed = grade.failures
         lines.append("Every test passed." if not failed and not grade.error else
                      f"{len(failed)} of {len(grade.tests)} tests failed:")
         for test in failed:
-            lines += ["", f"- `{test['name']}`", "", _quote(test["message"])]
+            lines += ["", f"- `{test.name}`", "", _quote(test.message)]
     for quiz_id, grade in result.quizzes.items() if result.status != "rejected" else ():
-        lines += ["", f"## Quiz {quiz_id}: {grade.score} / {grade.max}", ""]
+        lines += ["", f"## Quiz {quiz_id}: {grade.score} / {grade.max_score}", ""]
         if grade.status == "missing":
             lines.append(f"No answer sheet `answers/{quiz_id}.yaml` was in the submission.")
             continue
         lines += [f"- {p}" for p in grade.problems]
-        if quiz_id not in loaded:
-            loaded[quiz_id] = quizzes.load(course.lesson(quiz_id))
-        chosen = loaded[quiz_id]
         for q in grade.questions:
-            if not q["correct"]:
-                why = f" ({q['problem']})" if q.get("problem") else ""
-                lines.append(f"- `{q['id']}`: not right{why}. {chosen.question(q['id']).explanation}")
-        if grade.score == grade.max:
+            if not q.correct:
+                why = f" ({q.problem})" if q.problem else ""
+                lines.append(f"- `{q.id}`: not right{why}. {q.explanation}")
+        if grade.score == grade.max_score:
             lines.append("Every answer is right.")
     if result.ignored:
         lines += ["", "## Files not graded", "",
@@ -183,9 +180,9 @@ def write(out, results, course, reviews):
     atomic_write(out / "grades.json", grades_json(results, reviews))
     atomic_write(out / "grades.csv", grades_csv(results, course, reviews))
     folder = out / "feedback"
-    keep, loaded = {f"{r.id}.md" for r in results}, {}
+    keep = {f"{r.id}.md" for r in results}
     for r in results:
-        atomic_write(folder / f"{r.id}.md", feedback(r, course, loaded, reviews[r.id]))
+        atomic_write(folder / f"{r.id}.md", feedback(r, reviews[r.id]))
     for stale in folder.glob("*.md"):
         if stale.name not in keep:
             stale.unlink()

@@ -5,6 +5,7 @@ SubmissionResult and keeps no state between calls, so calls may run side by side
 classpool.py maps it over a class through watchdog.py. Learner code only ever
 runs in the check runner's workers.
 """
+import dataclasses
 import os
 import re
 import tempfile
@@ -14,16 +15,16 @@ from pathlib import Path
 from . import quiz as quizzes
 from .archives import SHEET_SUFFIXES
 from .outcomes import Outcome
-from .results import ExerciseGrade, QuizGrade, SubmissionResult, _num
+from .results import ExerciseGrade, ExerciseStatus, QuizResult, QuizStatus, SubmissionResult, SubmissionStatus, _num
 
 STATUSES = {
-    "graded": "every exercise file was there and was graded",
-    "incomplete": "graded, but some exercise files were missing: they score 0",
-    "empty": "no exercise file and no quiz answer sheet was found",
-    "missing": "on the roster, but nothing of theirs was in the download",
-    "rejected": "the archive was refused as unsafe, too big or unreadable: see the note",
-    "stopped": "grading overran the submission's hard time limit: it scores 0",
-    "error": "learnnn itself failed to grade it; not cached, so a rerun retries it",
+    SubmissionStatus.GRADED: "every exercise file was there and was graded",
+    SubmissionStatus.INCOMPLETE: "graded, but some exercise files were missing: they score 0",
+    SubmissionStatus.EMPTY: "no exercise file and no quiz answer sheet was found",
+    SubmissionStatus.MISSING: "on the roster, but nothing of theirs was in the download",
+    SubmissionStatus.REJECTED: "the archive was refused as unsafe, too big or unreadable: see the note",
+    SubmissionStatus.STOPPED: "grading overran the submission's hard time limit: it scores 0",
+    SubmissionStatus.ERROR: "learnnn itself failed to grade it; not cached, so a rerun retries it",
 }
 SESSION_PER_EXERCISE = "_LEARNNN_SESSION_PER_EXERCISE"  # private: the old slow path, for the test comparing both
 SCRUB = re.compile(r"/\S*?learnnn-(?:worker|grade)-[^\s'\"]*")  # temp folders make messages differ run to run
@@ -53,13 +54,13 @@ def grade_submission(*, submission, course, budget=None):
                 (src / name).write_bytes(data)
         exercises = _grade_exercises(course, src, budget)
         graded_quizzes = {lesson.id: _grade_quiz(lesson, files, Path(tmp)) for lesson in quiz_lessons(course)}
-    present = [e for e in exercises.values() if e.status != "missing"]
-    if any(e.status == "error" for e in exercises.values()):
-        status = "error"
-    elif not present and all(q.status == "missing" for q in graded_quizzes.values()):
-        status = "empty"
+    present = [e for e in exercises.values() if e.status is not ExerciseStatus.MISSING]
+    if any(e.status is ExerciseStatus.ERROR for e in exercises.values()):
+        status = SubmissionStatus.ERROR
+    elif not present and all(q.status is QuizStatus.MISSING for q in graded_quizzes.values()):
+        status = SubmissionStatus.EMPTY
     else:
-        status = "incomplete" if len(present) < len(exercises) else "graded"
+        status = SubmissionStatus.INCOMPLETE if len(present) < len(exercises) else SubmissionStatus.GRADED
     result = SubmissionResult("", status, exercises, graded_quizzes, seconds=time.perf_counter() - started)
     return result.labelled(submission)
 
@@ -89,10 +90,9 @@ def _grade_exercises(course, src, budget):
 
 
 def _exercise_grade(result, seconds):
-    tests = [{**t.to_json(), "message": SCRUB.sub("<sandbox>", t.message), "weight": t.max_score}
-             for t in result.tests]
-    status = ("error" if result.error else "stopped" if result.budget_exhausted
-              else "passed" if result.passed else "failed")
+    tests = [dataclasses.replace(t, message=SCRUB.sub("<sandbox>", t.message)) for t in result.tests]
+    status = (ExerciseStatus.ERROR if result.error else ExerciseStatus.STOPPED if result.budget_exhausted
+              else ExerciseStatus.PASSED if result.passed else ExerciseStatus.FAILED)
     return ExerciseGrade(_num(result.score), _num(result.max_score), status, tests,
                          SCRUB.sub("<sandbox>", result.error), seconds)
 
@@ -104,17 +104,17 @@ def _missing(course, exercise):
     with tempfile.TemporaryDirectory(prefix="learnnn-grade-") as empty:
         result = run_checks(course=course, source_dir=empty, exercises=[exercise.name])[0]
     message = f"{exercise.filename} is not in the submission"
-    tests = [{"name": t.name, "passed": False, "kind": Outcome.MISSING.value, "message": message,
-              "weight": t.max_score} for t in result.tests]
-    return ExerciseGrade(0, _num(result.max_score), "error" if result.error else "missing", tests,
-                         SCRUB.sub("<sandbox>", result.error))
+    tests = [dataclasses.replace(t, passed=False, kind=Outcome.MISSING, message=message, score=0)
+             for t in result.tests]
+    return ExerciseGrade(0, _num(result.max_score), ExerciseStatus.ERROR if result.error else ExerciseStatus.MISSING,
+                         tests, SCRUB.sub("<sandbox>", result.error))
 
 
 def _grade_quiz(lesson, files, tmp):
     chosen = quizzes.load(lesson)
     name = next((f"answers/{lesson.id}{s}" for s in SHEET_SUFFIXES if f"answers/{lesson.id}{s}" in files), None)
     if name is None:
-        return QuizGrade(0, len(chosen.questions), "missing")
+        return QuizResult(chosen.id, status=QuizStatus.MISSING, max_score=len(chosen.questions))
     sheet = tmp / name
     sheet.parent.mkdir(exist_ok=True)
     sheet.write_bytes(files[name])
@@ -124,10 +124,7 @@ def _grade_quiz(lesson, files, tmp):
             answers, problems = {}, [f"the answer sheet {sheet.name} is too large or too deeply nested"]
     except Exception as exc:  # e.g. RecursionError from absurd nesting: the sheet's fault
         answers, problems = {}, [f"can't read the answer sheet {sheet.name} ({type(exc).__name__})"]
-    result = quizzes.grade(chosen, answers, problems)
-    questions = [{"id": q.id, "correct": q.correct, **({"problem": q.problem} if q.problem else {})}
-                 for q in result.questions]
-    return QuizGrade(result.score, result.max, "graded", questions, list(result.problems))
+    return quizzes.grade(chosen, answers, problems)
 
 
 def _small(data, limit=10_000):

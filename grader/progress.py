@@ -13,56 +13,79 @@ import yaml
 
 from . import schema
 from .atomic import atomic_write
+from .results import VERSION  # one version for every JSON shape; a version 1 file still loads (its quiz "max")
 
 QUIZ_PASS = 0.8  # a quiz counts as done at 80% right
-VERSION = 1
+
+
+@dataclass
+class QuizProgress:
+    score: float  # right answers the last time
+    max_score: float  # questions in the quiz
+    best: float = 0  # the most right answers of any time
+
+
+@dataclass
+class ExerciseProgress:
+    passed: bool = False  # its last check passed
+    ever_passed: bool = False  # a regression drops the tick, not this
+    score: float = 0
+    max_score: float = 0
+    hints: int = 0  # hints shown so far
+    gave_up: bool = False  # the learner asked for the solution
+    digest: str = ""  # the fingerprint of the module the last check ran on (Workspace.digest)
 
 
 @dataclass
 class Progress:
     lessons_read: list = field(default_factory=list)
-    quizzes: dict = field(default_factory=dict)  # id -> {"score", "max"}
-    # name -> {"passed": its last check passed, "ever_passed", "score", "max_score", "hints", "gave_up"}
-    exercises: dict = field(default_factory=dict)
+    quizzes: dict = field(default_factory=dict)  # lesson id -> QuizProgress
+    exercises: dict = field(default_factory=dict)  # name -> ExerciseProgress
     problem: str = ""  # set when the stored file could not be read
 
     def exercise(self, name):
-        return self.exercises.setdefault(name, {"passed": False, "ever_passed": False, "score": 0, "max_score": 0,
-                                                "hints": 0, "gave_up": False})
+        """The exercise's entry, made (and kept) when there is none yet."""
+        return self.exercises.setdefault(name, ExerciseProgress())
 
     def done(self, step):
         if step.kind == "lesson":
             return step.id in self.lessons_read
         if step.kind == "quiz":
             q = self.quizzes.get(step.id)
-            return bool(q) and q.get("max", 0) > 0 and q.get("best", q.get("score", 0)) >= pass_mark(q["max"])
-        return bool(self.exercises.get(step.id, {}).get("passed"))
+            return bool(q) and q.max_score > 0 and q.best >= pass_mark(q.max_score)
+        entry = self.exercises.get(step.id)
+        return bool(entry and entry.passed)
 
     def passes(self, name, ws=None):
         """The exercise's last check passed, on its file as it is now when ``ws`` is given."""
-        entry = self.exercises.get(name, {})
-        if not entry.get("passed"):
+        entry = self.exercises.get(name)
+        if not (entry and entry.passed):
             return False
-        return ws is None or not entry.get("digest") or entry["digest"] == ws.digest(name)
+        return ws is None or not entry.digest or entry.digest == ws.digest(name)
 
     def record_check(self, result, digest=""):
         """``digest``: the fingerprint of the module this check ran on (Workspace.digest)."""
         entry = self.exercise(result.exercise)
-        entry.update(score=result.score, max_score=result.max_score, passed=result.passed, digest=digest)
-        entry["ever_passed"] = entry.get("ever_passed", False) or result.passed  # a regression drops the tick, not this
+        entry.score, entry.max_score, entry.passed, entry.digest = result.score, result.max_score, result.passed, digest
+        entry.ever_passed = entry.ever_passed or result.passed
 
     def record_reset(self, name):
         """The starting stub is back: the exercise is not done any more."""
         entry = self.exercise(name)
-        entry.update(passed=False, score=0, digest="")
+        entry.passed, entry.score, entry.digest = False, 0, ""
 
-    def record_quiz(self, quiz_id, score, maximum):
-        best = max(score, self.quizzes.get(quiz_id, {}).get("best", 0))
-        self.quizzes[quiz_id] = {"score": score, "max": maximum, "best": best}
+    def record_quiz(self, quiz_id, score, max_score):
+        before = self.quizzes.get(quiz_id)
+        self.quizzes[quiz_id] = QuizProgress(score, max_score, max(score, before.best if before else 0))
 
     def mark_read(self, lesson_id):
         if lesson_id not in self.lessons_read:
             self.lessons_read.append(lesson_id)
+
+    def to_json(self):
+        return {"version": VERSION, "lessons_read": list(self.lessons_read),
+                "quizzes": {k: asdict(q) for k, q in self.quizzes.items()},
+                "exercises": {k: asdict(e) for k, e in self.exercises.items()}}
 
 
 def pass_mark(maximum):
@@ -75,16 +98,18 @@ def path(workspace):
 
 
 ENTRY_FIELDS = {  # what each entry may hold; other keys are ignored, so older and newer files still read
-    "quiz": {"score", "max", "best"},
+    "quiz": {"score", "max_score", "max", "best"},  # "max": version 1's name of max_score
     "exercise": {"passed", "ever_passed", "score", "max_score", "hints", "gave_up", "digest"},
 }
 
 
 def _quiz(reader, node):
     fields = _fields(reader, node, "quiz")
-    score, maximum = (reader.number(fields.get(k), k, minimum=0) for k in ("score", "max"))
+    score = reader.number(fields["score"], "score", minimum=0)
+    key = "max_score" if "max_score" in fields else "max"
+    maximum = reader.number(fields[key], key, minimum=0)
     best = reader.number(fields["best"], "best", minimum=0) if "best" in fields else score
-    return {"score": score, "max": maximum, "best": best}
+    return QuizProgress(score, maximum, best)
 
 
 def _exercise(reader, node):
@@ -93,9 +118,8 @@ def _exercise(reader, node):
     number = lambda key: reader.number(fields[key], key, minimum=0) if key in fields else 0
     hints = reader.scalar(fields["hints"], int, "hints", minimum=0) if "hints" in fields else 0
     digest = reader.value(fields["digest"]) if "digest" in fields else ""
-    return {"passed": flag("passed"), "ever_passed": flag("ever_passed", flag("passed")), "score": number("score"),
-            "max_score": number("max_score"), "hints": hints, "gave_up": flag("gave_up"),
-            "digest": digest if isinstance(digest, str) else ""}
+    return ExerciseProgress(flag("passed"), flag("ever_passed", flag("passed")), number("score"), number("max_score"),
+                            hints, flag("gave_up"), digest if isinstance(digest, str) else "")
 
 
 def _fields(reader, node, kind):
@@ -103,8 +127,8 @@ def _fields(reader, node, kind):
         reader.fail(node, f"a {kind} entry should be a mapping")
     fields = {reader.value(k): v for k, v in node.value}
     if kind == "quiz":
-        for key in ("score", "max"):
-            if key not in fields:
+        for key in ("score", "max_score"):
+            if key not in fields and not (key == "max_score" and "max" in fields):
                 reader.fail(node, f"the quiz entry has no '{key}'")
     return {k: v for k, v in fields.items() if k in ENTRY_FIELDS[kind]}
 
@@ -171,7 +195,5 @@ def set_aside(file):
 def save(workspace, progress):
     if not workspace.managed:
         return
-    data = asdict(progress)
-    data.pop("problem")
-    data["version"] = VERSION
-    atomic_write(path(workspace), json.dumps(data, indent=2, sort_keys=True))  # a crash never leaves half a file
+    # written whole or not at all: a crash never leaves half a file
+    atomic_write(path(workspace), json.dumps(progress.to_json(), indent=2, sort_keys=True))

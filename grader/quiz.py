@@ -4,14 +4,14 @@ How a typed answer is read (numbers, shapes, spellings) lives in learnnn.answers
 import json
 import re
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from . import answers as reading, schema
 from .manifest import LearnnnError
-from .results import VERSION
+from .results import QuestionResult, QuizResult  # the one quiz result type, also what `grade` scores
 
 KINDS = {"single", "multiple", "numeric", "text"}
 LETTERS = string.ascii_lowercase
@@ -37,37 +37,6 @@ class Quiz:
 
     def question(self, qid):
         return next((q for q in self.questions if q.id == qid), None)
-
-
-@dataclass
-class QuestionResult:
-    id: str
-    correct: bool
-    explanation: str
-    problem: str = ""  # the answer could not be read as this kind of answer
-
-
-@dataclass
-class QuizResult:
-    quiz: str
-    questions: list
-    problems: list = field(default_factory=list)  # about the sheet as a whole
-
-    @property
-    def score(self):
-        return sum(q.correct for q in self.questions)
-
-    @property
-    def max(self):
-        return len(self.questions)
-
-    def to_json(self):
-        out = {"version": VERSION, "quiz": self.quiz, "score": self.score, "max": self.max,
-               "questions": [{"id": q.id, "correct": q.correct, "explanation": q.explanation,
-                              **({"problem": q.problem} if q.problem else {})} for q in self.questions]}
-        if self.problems:
-            out["problems"] = self.problems
-        return out
 
 
 QUIZ_FIELDS = {"title", "questions"}

@@ -36,8 +36,8 @@ def record(*, ws, state, chosen, result, answers, sheet=None):
     and, in a managed workspace, keep the answers in answers/<quiz id>.yaml for `learnnn submit`: unless an
     earlier attempt scored higher, or ``sheet`` (the file just graded) is that file, which is the learner's
     own and never rewritten. Answers to questions the quiz doesn't ask are not kept."""
-    best = state.quizzes.get(chosen.id, {}).get("best", 0)
-    state.record_quiz(chosen.id, result.score, result.max)
+    best = state.quizzes[chosen.id].best if chosen.id in state.quizzes else 0
+    state.record_quiz(chosen.id, result.score, result.max_score)
     progress.save(ws, state)
     if not ws.managed:
         return Recorded()

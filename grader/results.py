@@ -1,17 +1,20 @@
-"""Plain results: what a check, a graded submission and its quizzes produce, and their JSON.
+"""The typed result model: what a check, a quiz and a graded submission produce, and their JSON.
 
-Every test outcome carries its kind (:class:`~learnnn.outcomes.Outcome`), set
-where the failure was raised; the JSON results hold it as "kind". Statuses are
-enums whose members are their JSON text. Every JSON document carries
-``"version": VERSION``; fields are only ever added within a version (README,
-"Results as JSON").
+One type per thing, used by every command: a :class:`TestOutcome` is what
+`check` shows and what `grade` scores and caches; a :class:`QuizResult` is what
+`quiz` shows and what `grade` scores. Statuses are enums whose members are
+their JSON text; every test outcome carries its kind
+(:class:`~learnnn.outcomes.Outcome`), set where the failure was raised.
+``to_json`` gives the documented shape (README, "Results as JSON") and
+``from_json`` reads it back, so a round trip gives an equal object. Every JSON
+document carries ``"version": VERSION``.
 """
 import dataclasses
 from dataclasses import dataclass, field
 
 from .outcomes import Outcome, Word
 
-VERSION = 1  # of the JSON shapes below; raised only when a field changes meaning or goes away
+VERSION = 2  # of the JSON shapes below; raised when a field changes meaning or goes away (2: "max" -> "max_score")
 
 
 class ExerciseStatus(Word):
@@ -27,8 +30,23 @@ class QuizStatus(Word):
     MISSING = "missing"  # no answer sheet
 
 
+class SubmissionStatus(Word):
+    GRADED = "graded"
+    INCOMPLETE = "incomplete"
+    EMPTY = "empty"
+    MISSING = "missing"
+    REJECTED = "rejected"
+    STOPPED = "stopped"
+    ERROR = "error"
+
+
 @dataclass
 class TestOutcome:
+    """One hidden test. ``max_score`` is its weight in its suite (1 unless marked), ``score`` the part earned:
+    all of it when the test passed, else 0. `grade` splits an exercise's points in proportion (learnnn.weights)."""
+
+    __test__ = False  # a result, not a pytest test class
+
     name: str
     passed: bool
     message: str
@@ -40,13 +58,19 @@ class TestOutcome:
         self.kind = Outcome(self.kind) if self.kind else Outcome.PASSED if self.passed else Outcome.FAILED
 
     def to_json(self):
-        return {"name": self.name, "passed": self.passed, "kind": self.kind.value, "message": self.message}
+        return {"name": self.name, "passed": self.passed, "kind": self.kind.value, "message": self.message,
+                "score": self.score, "max_score": self.max_score}
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(data["name"], _flag(data["passed"]), data["message"], data["score"], data["max_score"],
+                   data["kind"])
 
 
 @dataclass
 class CheckResult:
     exercise: str
-    tests: list = field(default_factory=list)
+    tests: list = field(default_factory=list)  # TestOutcome, in the suite's order
     metrics: dict = field(default_factory=dict)
     error: str = ""  # why the suite could not run at all
     artifacts: dict = field(default_factory=dict)  # e.g. {"history": {...}} for plots; not in JSON
@@ -76,8 +100,60 @@ class CheckResult:
     def to_json(self):
         return {"version": VERSION, "exercise": self.exercise, "passed": self.passed, "score": self.score,
                 "max_score": self.max_score, "metrics": self.metrics, "calls": self.calls,
-                "tests": [t.to_json() for t in self.tests],
-                **({"error": self.error} if self.error else {})}
+                "tests": [t.to_json() for t in self.tests], "error": self.error}
+
+    @classmethod
+    def from_json(cls, data):
+        _refuse_other_versions(data, "check result")
+        return cls(data["exercise"], [TestOutcome.from_json(t) for t in data["tests"]], dict(data["metrics"]),
+                   data["error"], calls=data["calls"])
+
+
+# ---------------------------------------------------------------- quizzes
+
+
+@dataclass
+class QuestionResult:
+    id: str
+    correct: bool
+    explanation: str = ""
+    problem: str = ""  # the answer could not be read as this kind of answer
+
+    def to_json(self):
+        return {"id": self.id, "correct": self.correct, "explanation": self.explanation, "problem": self.problem}
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(data["id"], _flag(data["correct"]), data["explanation"], data["problem"])
+
+
+@dataclass
+class QuizResult:
+    """One answer sheet graded: `learnnn quiz` shows it, `grade` scores it (1 point per question unless an
+    instructor's weights say otherwise: then ``score`` and ``max_score`` are points, not right answers)."""
+
+    quiz: str  # the lesson id
+    questions: list = field(default_factory=list)  # QuestionResult, in the quiz's order; empty when missing
+    problems: list = field(default_factory=list)  # about the sheet as a whole
+    status: QuizStatus = QuizStatus.GRADED
+    score: float = None  # default: the questions answered right
+    max_score: float = None  # default: the number of questions
+
+    def __post_init__(self):
+        self.status = QuizStatus(self.status)
+        if self.score is None:
+            self.score = sum(q.correct for q in self.questions)
+        if self.max_score is None:
+            self.max_score = len(self.questions)
+
+    def to_json(self):
+        return {"quiz": self.quiz, "status": self.status, "score": self.score, "max_score": self.max_score,
+                "questions": [q.to_json() for q in self.questions], "problems": list(self.problems)}
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(data["quiz"], [QuestionResult.from_json(q) for q in data["questions"]], list(data["problems"]),
+                   data["status"], data["score"], data["max_score"])
 
 
 # ---------------------------------------------------------------- bulk grading
@@ -86,11 +162,11 @@ class CheckResult:
 @dataclass
 class ExerciseGrade:
     score: float
-    max: float
+    max_score: float
     status: ExerciseStatus
-    tests: list = field(default_factory=list)  # TestOutcome.to_json(): {"name", "passed", "kind", "message"}
+    tests: list = field(default_factory=list)  # TestOutcome, as `check` gives them
     error: str = ""
-    seconds: float = 0.0
+    seconds: float = 0.0  # kept out of the JSON (grades.json must not change between runs); the cache has it
 
     def __post_init__(self):
         self.status = ExerciseStatus(self.status)
@@ -99,50 +175,48 @@ class ExerciseGrade:
     def passed(self):
         return self.status is ExerciseStatus.PASSED
 
-    def to_json(self):
-        return {"score": self.score, "max": self.max, "passed": self.passed, "status": self.status,
-                "tests": self.tests, **({"error": self.error} if self.error else {})}
-
-
-@dataclass
-class QuizGrade:
-    score: int
-    max: int
-    status: QuizStatus
-    questions: list = field(default_factory=list)  # {"id", "correct", "problem"?}
-    problems: list = field(default_factory=list)
-
-    def __post_init__(self):
-        self.status = QuizStatus(self.status)
+    @property
+    def failures(self):
+        return [t for t in self.tests if not t.passed]
 
     def to_json(self):
-        return dataclasses.asdict(self)
+        return {"score": self.score, "max_score": self.max_score, "passed": self.passed, "status": self.status,
+                "tests": [t.to_json() for t in self.tests], "error": self.error}
+
+    @classmethod
+    def from_json(cls, data, seconds=0.0):
+        return cls(data["score"], data["max_score"], data["status"], [TestOutcome.from_json(t) for t in data["tests"]],
+                   data["error"], seconds)
 
 
 @dataclass
 class SubmissionResult:
     id: str
-    status: str
+    status: SubmissionStatus
     exercises: dict  # name -> ExerciseGrade, in course order
-    quizzes: dict = field(default_factory=dict)  # lesson id -> QuizGrade
+    quizzes: dict = field(default_factory=dict)  # lesson id -> QuizResult
     note: str = ""
     ignored: list = field(default_factory=list)
     seconds: float = 0.0  # wall time; kept out of grades.json, which must not change between runs
     cached: bool = False
+
+    def __post_init__(self):
+        self.status = SubmissionStatus(self.status)
 
     @property
     def total(self):
         return _num(sum(e.score for e in self.exercises.values()) + sum(q.score for q in self.quizzes.values()))
 
     @property
-    def max(self):
-        return _num(sum(e.max for e in self.exercises.values()) + sum(q.max for q in self.quizzes.values()))
+    def max_score(self):
+        return _num(sum(e.max_score for e in self.exercises.values())
+                    + sum(q.max_score for q in self.quizzes.values()))
 
     def to_json(self):
-        return {"id": self.id, "status": self.status, "total": self.total, "max": self.max,
+        return {"id": self.id, "status": self.status, "total": self.total, "max_score": self.max_score,
                 "exercises": {n: e.to_json() for n, e in self.exercises.items()},
                 "quizzes": {n: q.to_json() for n, q in self.quizzes.items()},
-                "note": self.note, "ignored": self.ignored}
+                "note": self.note, "ignored": list(self.ignored)}
 
     def to_cache(self):
         return {**self.to_json(), "version": VERSION, "seconds": self.seconds,
@@ -150,32 +224,38 @@ class SubmissionResult:
 
     @classmethod
     def from_cache(cls, data):
-        """A result the cache stored; ValueError for another VERSION's (the caller grades again)."""
-        if data.get("version", VERSION) != VERSION:
-            raise ValueError(f"a cached result of version {data.get('version')}, not {VERSION}")
-        timing = data.get("exercise_seconds", {})
-        exercises = {n: ExerciseGrade(e["score"], e["max"], e["status"], [_with_kind(t) for t in e["tests"]],
-                                      e.get("error", ""),
-                                      timing.get(n, 0.0)) for n, e in data["exercises"].items()}
-        quiz_grades = {n: QuizGrade(**q) for n, q in data["quizzes"].items()}
-        return cls(data["id"], data["status"], exercises, quiz_grades, data["note"], data["ignored"],
-                   data.get("seconds", 0.0), cached=True)
+        """A result the cache stored; ValueError for another VERSION's or a damaged one (the caller grades again)."""
+        _refuse_other_versions(data, "cached result")
+        try:
+            timing = data.get("exercise_seconds", {})
+            return cls(data["id"], data["status"],
+                       {n: ExerciseGrade.from_json(e, timing.get(n, 0.0)) for n, e in data["exercises"].items()},
+                       {n: QuizResult.from_json(q) for n, q in data["quizzes"].items()},
+                       data["note"], list(data["ignored"]), data.get("seconds", 0.0), cached=True)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"a damaged cached result ({type(exc).__name__}: {exc})") from None
 
     def labelled(self, submission):
         """This result (graded from the content) as the given submission's row."""
         out = dataclasses.replace(self, id=submission.id, ignored=list(submission.ignored))
         notes = [self.note] if self.note else []
         if submission.problem:
-            out.status, notes = "rejected", [submission.problem]
+            out.status, notes = SubmissionStatus.REJECTED, [submission.problem]
         elif getattr(submission, "missing", False):
-            out.status = "missing"
+            out.status = SubmissionStatus.MISSING
         out.note = "; ".join(notes + list(getattr(submission, "notes", [])))
         return out
 
 
-def _with_kind(test):
-    """A test entry of an older cache, which had no "kind"."""
-    return {**test, "kind": test.get("kind", "passed" if test["passed"] else "failed")}
+def _refuse_other_versions(data, what):
+    if not isinstance(data, dict) or data.get("version") != VERSION:
+        raise ValueError(f"a {what} of version {data.get('version')}, not {VERSION}")
+
+
+def _flag(value):
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, not {value!r}")
+    return value
 
 
 def _num(x):

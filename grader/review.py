@@ -1,8 +1,8 @@
 """What an instructor should look at: each exercise's status and the rows that need attention.
 
 Everything here reads graded results (and the submissions they came from);
-nothing grades. Test outcome kinds (``kind`` on a test, when the engine sets it)
-refine the statuses; without them the exercise-level status is used.
+nothing grades. Each failed test's outcome kind (``TestOutcome.kind``) refines
+the exercise-level status the grader gave.
 """
 import collections
 from dataclasses import dataclass, field
@@ -37,7 +37,7 @@ class Review:
 
 
 def failed_kinds(grade):
-    return {t.get("kind") for t in grade.tests if not t["passed"]} - {None}
+    return {t.kind for t in grade.failures}
 
 
 def exercise_status(grade, *, stub=False, rejected=False):
@@ -54,7 +54,7 @@ def exercise_status(grade, *, stub=False, rejected=False):
         return "crashed"
     if grade.status == "passed":
         return "passed"
-    if kinds == {"not_implemented"} and not any(t["passed"] for t in grade.tests):
+    if kinds == {"not_implemented"} and not any(t.passed for t in grade.tests):
         return "not_implemented"
     return "failed"
 
@@ -138,8 +138,8 @@ def _cause_keys(failed):
     that test's key (feedback.same_reason writes the pointer): one root cause, one key."""
     keys = {}
     for t in failed:
-        pointer = SAME_REASON.match(t["message"])
-        keys[t["name"]] = keys.get(pointer[1]) if pointer and pointer[1] in keys else (t.get("kind"), t["message"])
+        pointer = SAME_REASON.match(t.message)
+        keys[t.name] = keys.get(pointer[1]) if pointer and pointer[1] in keys else (t.kind, t.message)
     return keys
 
 
@@ -166,19 +166,19 @@ def failure_causes(results, reviews, course):
             if status == "stub":
                 causes[(name, "untouched stub")] += 1
                 continue
-            failed = [t for t in grade.tests if not t["passed"]]
+            failed = grade.failures
             keys = _cause_keys(failed)
             seen = set()
             for t in failed:
-                key = keys[t["name"]]
+                key = keys[t.name]
                 if key in seen:
                     continue
                 seen.add(key)
-                alike = sum(keys[u["name"]] == key for u in failed)
+                alike = sum(keys[u.name] == key for u in failed)
                 if alike == len(grade.tests) > 1:
-                    label = f"every test, one cause ({t.get('kind') or 'e.g. import failed'})"
+                    label = f"every test, one cause ({t.kind})"
                 else:
-                    label = t["name"]
+                    label = t.name
                 causes[(name, label)] += 1
     ranked = sorted(causes.items(), key=lambda kv: (-kv[1] / tried[kv[0][0]], order.index(kv[0][0]), kv[0][1]))
     return [(100.0 * n / tried[ex], ex, label) for (ex, label), n in ranked], tried

@@ -21,8 +21,8 @@ def next_hint(*, ws, state, exercise):
     """The hint after the last one shown for ``exercise`` (the last one again once all were shown),
     counted in ``state`` and saved into ``ws``."""
     entry = state.exercise(exercise.name)
-    shown = min(max(entry["hints"], 0), len(exercise.hints) - 1)
-    entry["hints"] = shown + 1
+    shown = min(max(entry.hints, 0), len(exercise.hints) - 1)
+    entry.hints = shown + 1
     progress.save(ws, state)
     return Hint(shown + 1, len(exercise.hints), exercise.hints[shown])
 
@@ -57,14 +57,14 @@ def open_solution(*, ws, state, exercise, give_up=False):
     this version of learnnn has none."""
     if not exercise.solution.is_file():
         raise LearnnnError(f"this version of learnnn has no reference solution for {exercise.name}")
-    entry = state.exercises.get(exercise.name, {})
-    earned = bool(entry.get("passed") or entry.get("ever_passed") or entry.get("gave_up"))
-    seen = Solution(shown=earned or give_up, passed=bool(entry.get("passed")), score=entry.get("score", 0),
-                    max_score=entry.get("max_score", 0), hints_seen=min(entry.get("hints", 0), len(exercise.hints)))
+    entry = state.exercises.get(exercise.name) or progress.ExerciseProgress()
+    earned = entry.passed or entry.ever_passed or entry.gave_up
+    seen = Solution(shown=earned or give_up, passed=entry.passed, score=entry.score, max_score=entry.max_score,
+                    hints_seen=min(entry.hints, len(exercise.hints)))
     if not seen.shown:
         return seen
     if not earned:
-        state.exercise(exercise.name)["gave_up"] = seen.gave_up = True
+        state.exercise(exercise.name).gave_up = seen.gave_up = True
         progress.save(ws, state)
     try:
         seen.mine = ws.module(exercise).read_text(encoding="utf-8")

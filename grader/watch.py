@@ -140,8 +140,8 @@ class Session:
         state = self._state(notes)
         entry = state.exercise(self.exercise.name)
         hints = self.exercise.hints
-        shown = min(max(entry["hints"], 0), len(hints) - 1)
-        entry["hints"] = shown + 1
+        shown = min(max(entry.hints, 0), len(hints) - 1)
+        entry.hints = shown + 1
         progress.save(self.ws, state)
         return self.screen(state, hint=(shown + 1, len(hints), hints[shown]), notes=notes)
 

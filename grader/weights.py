@@ -88,29 +88,29 @@ def read(path, course):
 
 
 def earned(points, tests):
-    """Points for ``tests`` (dicts with "passed" and optional "weight"): the passed share of ``points``."""
-    total = sum(t.get("weight", 1) for t in tests)
+    """Points for ``tests`` (TestOutcomes; a test's max_score is its weight): the passed share of ``points``."""
+    total = sum(t.max_score for t in tests)
     if not total:
         return 0
-    return _tidy(points * sum(t.get("weight", 1) for t in tests if t["passed"]) / total)
+    return _tidy(points * sum(t.max_score for t in tests if t.passed) / total)
 
 
 def test_points(points, tests):
     """What each test is worth, in order (shown to learners; rounding may make them sum to a hair off)."""
-    total = sum(t.get("weight", 1) for t in tests) or 1
-    return [_tidy(points * t.get("weight", 1) / total) for t in tests]
+    total = sum(t.max_score for t in tests) or 1
+    return [_tidy(points * t.max_score / total) for t in tests]
 
 
 def apply(result, points):
     """``result`` (a SubmissionResult) scored with ``points`` (a :class:`Points`)."""
     exercises = {name: dataclasses.replace(grade, score=earned(points.exercises[name], grade.tests),
-                                           max=_tidy(points.exercises[name]))
+                                           max_score=_tidy(points.exercises[name]))
                  for name, grade in result.exercises.items()}
     quizzes = {}
     for lesson_id, grade in result.quizzes.items():
-        worth = points.quiz(lesson_id, grade.max)
-        quizzes[lesson_id] = dataclasses.replace(grade, score=_tidy(worth * grade.score / grade.max if grade.max else 0),
-                                                 max=_tidy(worth))
+        worth = points.quiz(lesson_id, grade.max_score)
+        quizzes[lesson_id] = dataclasses.replace(
+            grade, score=_tidy(worth * grade.score / grade.max_score if grade.max_score else 0), max_score=_tidy(worth))
     return dataclasses.replace(result, exercises=exercises, quizzes=quizzes)
 
 

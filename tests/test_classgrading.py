@@ -54,7 +54,7 @@ def test_the_result_says_what_was_graded_and_written(graded):
     assert [r.id for r in done.results] == ["half", "honest"]
     assert done.statuses == {"graded": 1, "incomplete": 1} and done.errors == 0 and done.cached == 0
     honest = next(r for r in done.results if r.id == "honest")
-    assert all(grade.score == grade.max > 0 for grade in honest.exercises.values()) and 0 < done.mean < 100
+    assert all(grade.score == grade.max_score > 0 for grade in honest.exercises.values()) and 0 < done.mean < 100
     assert done.written == [out / "grades.csv", out / "grades.json", out / "feedback", out / "canvas.csv",
                             out / "report" / "index.html"] and done.report == out / "report" / "index.html"
     assert all(path.exists() for path in done.written)
@@ -106,7 +106,7 @@ def test_grade_without_matplotlib_writes_every_grade_and_says_once_why_there_are
     assert (result.stdout + result.stderr).count(INSTALL) == 1
     row = json.loads((tmp_path / "out" / "grades.json").read_text())["submissions"][0]
     assert row["id"] == "ada" and row["status"] == "graded"
-    assert all(grade["score"] == grade["max"] > 0 for grade in row["exercises"].values())
+    assert all(grade["score"] == grade["max_score"] > 0 for grade in row["exercises"].values())
     report = tmp_path / "out" / "report"
     assert not list(report.glob("*.png"))
     assert f"Charts not drawn: {MISSING}." in (report / "index.md").read_text()

@@ -60,7 +60,7 @@ def test_the_parent_stops_a_wedged_grader_and_returns_only_when_all_is_gone(cour
     assert by_id["honest"].status == "graded" and by_id["honest"].exercises["activations"].passed
     assert by_id["wedged"].status == "stopped" and by_id["wedged"].total == 0
     assert "did not finish within 3 s" in by_id["wedged"].note
-    assert {t["kind"] for t in by_id["wedged"].exercises["activations"].tests} == {"timed_out"}
+    assert {t.kind for t in by_id["wedged"].exercises["activations"].tests} == {"timed_out"}
     assert sorted(r.id for r in seen) == ["honest", "wedged"]
     assert processes_under(tmp_path) == []
     assert not list(tmp_path.glob("learnnn-grade-run-*"))

@@ -61,7 +61,7 @@ def test_next_shows_lesson_then_quiz_then_exercise(runner, ws):
 
 def test_next_names_the_file_and_command(runner, ws):
     progress = ws / ".learnnn" / "progress.json"
-    progress.write_text(json.dumps({"lessons_read": ["01-intro", "02-activations"],
+    progress.write_text(json.dumps({"lessons_read": ["01-intro", "02-activations"],  # a version 1 file: "max"
                                     "quizzes": {"01-intro": {"score": 5, "max": 5, "best": 5},
                                                 "02-activations": {"score": 5, "max": 5, "best": 5}}}))
     result = run(runner, "next", "--workspace", ws)
@@ -79,7 +79,8 @@ def test_check_exit_codes_and_json(runner, ws):
     assert set(data) >= {"version", "exercise", "passed", "score", "max_score", "metrics", "tests"}
     assert data["version"] == results.VERSION
     assert data["passed"] and data["score"] == data["max_score"] == len(data["tests"])
-    assert set(data["tests"][0]) == {"name", "passed", "kind", "message"}
+    assert set(data) == set(results.CheckResult("neuron").to_json())
+    assert set(data["tests"][0]) == {"name", "passed", "kind", "message", "score", "max_score"}  # as in grades.json
     assert {t["kind"] for t in data["tests"]} == {"passed"}
     listed = json.loads(run(runner, "list", "--json", "--workspace", ws).output)
     assert next(s for s in listed if s["id"] == "neuron")["done"] is True

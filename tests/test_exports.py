@@ -4,6 +4,7 @@ One small class is graded once (session fixture, shared with test_report.py)
 under a two-exercise course with a 1 s time limit.
 """
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -87,7 +88,7 @@ def dan_activations(graded):
 def test_canvas_csv_has_canvas_import_columns(graded):
     rows = read_csv(graded.out / "canvas.csv")
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", graded.course.title, "Notes"]
-    assert rows[1][0] == "Points Possible" and rows[1][5] == str(graded.rows["ann"]["max"])
+    assert rows[1][0] == "Points Possible" and rows[1][5] == str(graded.rows["ann"]["max_score"])
     dan = next(r for r in rows if r[0] == "dan")
     assert dan[5] == str(graded.rows["dan"]["total"])
     assert f"activations {dan_activations(graded)}/10 failed" in dan[6] and "neuron 0/10 missing" in dan[6]
@@ -137,11 +138,11 @@ def test_manifest_points_split_across_tests(graded):
     passed = sum(t["passed"] for t in dan["tests"])
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     stated = float(re.search(r"a wrong-sign sigmoid\s+scores ([\d.]+) of activations' 10 points", readme)[1])
-    assert dan["max"] == 10 and dan["score"] == round(10 * passed / len(dan["tests"]), 2) == stated  # as README says
+    assert dan["max_score"] == 10 and dan["score"] == round(10 * passed / len(dan["tests"]), 2) == stated  # as README says
     ann = graded.rows["ann"]
     assert [e["score"] for e in ann["exercises"].values()] == [10, 10]
     assert ann["total"] == 20 + sum(q["score"] for q in ann["quizzes"].values())
-    assert ann["max"] == 20 + sum(q["max"] for q in ann["quizzes"].values())
+    assert ann["max_score"] == 20 + sum(q["max_score"] for q in ann["quizzes"].values())
 
 
 @pytest.mark.parametrize("kind", ["yaml", "csv"])
@@ -158,10 +159,11 @@ def test_weights_file_overrides_the_manifest_without_grading_again(graded, tmp_p
     dan = rows["dan"]["exercises"]["activations"]
     expected = round(30 * sum(t["passed"] for t in dan["tests"]) / len(dan["tests"]), 2)
     assert dan["score"] == expected and 25 < expected < 30  # the 10-point score tripled, not regraded
-    assert rows["ann"]["exercises"]["activations"]["max"] == 30 and rows["ann"]["exercises"]["neuron"]["max"] == 0
-    assert {q: g["max"] for q, g in rows["ann"]["quizzes"].items()} == {"01-intro": 0, "02-activations": 5,
+    ann = rows["ann"]["exercises"]
+    assert ann["activations"]["max_score"] == 30 and ann["neuron"]["max_score"] == 0
+    assert {q: g["max_score"] for q, g in rows["ann"]["quizzes"].items()} == {"01-intro": 0, "02-activations": 5,
                                                                        "03-neuron": 0}
-    assert rows["ann"]["max"] == 35 and rows["ann"]["total"] == 30
+    assert rows["ann"]["max_score"] == 35 and rows["ann"]["total"] == 30
     canvas = {r[0]: r for r in read_csv(out / "canvas.csv")}
     assert canvas["dan"][5] == f"{expected:g}"
 
@@ -197,7 +199,7 @@ def test_identity_columns_come_from_the_roster():
     learner = SimpleNamespace(id="lee_123", original_name="lee_123_4567_activations", lms_id="123",
                               roster={"Student": "Lee, Ann", "ID": "123", "SIS User ID": "s-9", "SIS Login ID": "alee",
                                       "Section": "A", "Email address": "ann@example.org"})
-    result = SimpleNamespace(id="lee_123", total=20, max=20, exercises={})
+    result = SimpleNamespace(id="lee_123", total=20, max_score=20, exercises={})
     review = SimpleNamespace(status="graded", exercises={})
     people = {"lee_123": exports.person(learner)}
     canvas = read_csv_text(exports.canvas_csv([result], {"lee_123": review}, people, assignment="NN (42)"))
@@ -208,7 +210,7 @@ def test_identity_columns_come_from_the_roster():
                                                                       "ID number": "77"}))
     assert (moodle_roster.get("name"), moodle_roster.get("idnumber")) == ("Zoë Roe", "77")
     bare = exports.person(SimpleNamespace(id="=cmd", files={}))
-    assert read_csv_text(exports.canvas_csv([SimpleNamespace(id="=cmd", total=0, max=0, exercises={})],
+    assert read_csv_text(exports.canvas_csv([SimpleNamespace(id="=cmd", total=0, max_score=0, exercises={})],
                                             {"=cmd": review}, {"=cmd": bare}, assignment="NN"))[2][0] == "'=cmd"
 
 
@@ -239,7 +241,7 @@ def test_the_gradescope_bundle_holds_what_gradescope_runs(graded, tmp_path):
     assert "--course /autograder/source/course.yaml" in run
     for script in ("setup.sh", "run_autograder"):
         assert subprocess.run(["bash", "-n", str(tmp_path / "one" / script)]).returncode == 0
-    quizzes = sum(q["max"] for q in graded.rows["ann"]["quizzes"].values())
+    quizzes = sum(q["max_score"] for q in graded.rows["ann"]["quizzes"].values())
     assert f"Set the assignment's points to {15 + 10 + quizzes}." in result.output
 
 
@@ -261,21 +263,22 @@ def test_gradescope_results_grades_one_submission(graded, tmp_path):
 
 def test_points_round_to_cents_and_totals_add_up():
     from learnnn import weights
-    from learnnn.results import ExerciseGrade, QuizGrade, SubmissionResult
+    from learnnn.results import ExerciseGrade, QuestionResult, QuizResult, SubmissionResult, TestOutcome
 
-    three = [{"name": n, "passed": p, "message": ""} for n, p in (("a", True), ("b", False), ("c", False))]
-    marked = [{"name": "big", "passed": True, "message": "", "weight": 3}, {"name": "small", "passed": False,
-                                                                          "message": "", "weight": 1}]
+    three = [TestOutcome(n, p, "", int(p), 1) for n, p in (("a", True), ("b", False), ("c", False))]
+    marked = [TestOutcome("big", True, "", 3, 3), TestOutcome("small", False, "", 0, 1)]  # max_score: the weight
+    answers = [QuestionResult(q, right) for q, right in (("q1", True), ("q2", True), ("q3", False))]
     result = SubmissionResult("x", "graded", {"one": ExerciseGrade(1, 3, "failed", three),
                                               "two": ExerciseGrade(3, 4, "failed", marked)},
-                              {"01-intro": QuizGrade(2, 3, "graded")})
+                              {"01-intro": QuizResult("01-intro", answers)})
+    assert result.quizzes["01-intro"].score == 2 and result.quizzes["01-intro"].max_score == 3
     scored = weights.apply(result, weights.Points({"one": 10, "two": 10}, {"01-intro": 5}))
     assert [e.score for e in scored.exercises.values()] == [3.33, 7.5]
-    assert scored.quizzes["01-intro"].score == 3.33 and scored.quizzes["01-intro"].max == 5
-    assert scored.total == 3.33 + 7.5 + 3.33 == 14.16 and scored.max == 25
+    assert scored.quizzes["01-intro"].score == 3.33 and scored.quizzes["01-intro"].max_score == 5
+    assert scored.total == 3.33 + 7.5 + 3.33 == 14.16 and scored.max_score == 25
     full = weights.apply(result, weights.Points({"one": 10, "two": 10}))
-    assert weights.earned(10, [{**t, "passed": True} for t in three]) == 10  # a full pass is exactly the points
-    assert full.quizzes["01-intro"].max == 3  # without a quiz weight: 1 point per question
+    assert weights.earned(10, [dataclasses.replace(t, passed=True) for t in three]) == 10  # a full pass is exactly the points
+    assert full.quizzes["01-intro"].max_score == 3  # without a quiz weight: 1 point per question
 
 
 def test_manifest_points_default_and_per_exercise(tmp_path):

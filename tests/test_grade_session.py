@@ -51,5 +51,5 @@ def test_one_session_per_submission_writes_the_same_files_as_one_per_exercise(tm
     grades = (outs["shared"] / "grades.json").read_text()
     rows = {s["id"]: s for s in json.loads((outs["shared"] / "grades.json").read_text())["submissions"]}
     crash = rows["crash"]["exercises"]
-    assert crash["activations"]["score"] == 0 and crash["neuron"]["score"] == crash["neuron"]["max"] > 0
+    assert crash["activations"]["score"] == 0 and crash["neuron"]["score"] == crash["neuron"]["max_score"] > 0
     assert rows["honest"]["status"] == "graded" and rows["incomplete"]["status"] == "incomplete"

@@ -170,13 +170,13 @@ def test_every_learner_has_exactly_one_row(graded):
 @pytest.mark.slow
 def test_correct_work_scores_full_marks_wherever_and_however_it_was_handed_in(graded):
     rows = graded["rows"]
-    full = rows["student03"]["exercises"]["activations"]["max"]
+    full = rows["student03"]["exercises"]["activations"]["max_score"]
     for ident in ("leeann_12345", "roeben_23456", "Zoë_Lee_34567", "cdoe", "Ida_Rue_S111", "student03",
                   "student04", "student07", "exported", "heavy", "José"):
         assert rows[ident]["exercises"]["activations"]["score"] == full > 0, (ident, rows[ident]["note"])
         assert rows[ident]["status"] == "graded", ident
     quiz_row = rows["student04"]["quizzes"]["02-activations"]
-    assert quiz_row["score"] == quiz_row["max"] > 0  # a UTF-16 answer sheet
+    assert quiz_row["score"] == quiz_row["max_score"] > 0  # a UTF-16 answer sheet
     for ident in ("Sam_Poe_45678", "empty_one"):
         assert rows[ident]["status"] == "empty" and rows[ident]["total"] == 0
     assert rows["stubby"]["exercises"]["activations"]["score"] == 0

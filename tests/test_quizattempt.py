@@ -49,10 +49,10 @@ def test_the_best_sheet_is_kept_and_the_attempt_recorded(ws):
     assert quiz.read_sheet(saved)[0] == right(chosen)  # what the quiz doesn't ask is not kept
     worse = dict(full, **{chosen.questions[0].id: 1e9 if chosen.questions[0].kind == "numeric" else "z"})
     result, recorded = attempt(ws, worse)
-    assert recorded.saved is None and recorded.kept_best == result.max
+    assert recorded.saved is None and recorded.kept_best == result.max_score
     assert quiz.read_sheet(saved)[0] == right(chosen)
     entry = progress.load(ws).quizzes[LESSON.id]
-    assert (entry["score"], entry["best"]) == (result.max - 1, result.max)
+    assert (entry.score, entry.best) == (result.max_score - 1, result.max_score)
 
 
 def test_the_learners_own_sheet_is_never_rewritten(ws):

@@ -6,6 +6,7 @@ from click.testing import CliRunner
 
 from learnnn import manifest, quiz
 from learnnn.cli import app
+from learnnn.results import VERSION
 
 LESSONS = manifest.load().lessons
 
@@ -46,7 +47,7 @@ def test_exactly_one_way_to_be_fully_right(lesson):
 def test_reference_sheet_scores_full_and_empty_scores_zero(lesson):
     loaded = quiz.load(lesson)
     full = quiz.grade(loaded, reference_sheet(loaded))
-    assert full.score == full.max == len(loaded.questions)
+    assert full.score == full.max_score == len(loaded.questions)
     assert quiz.grade(loaded, {}).score == 0
 
 
@@ -65,8 +66,10 @@ def test_answers_cli_json(sheet):
     result = CliRunner().invoke(app, ["quiz", loaded.id, "--answers", str(sheet(json.dumps(answers), "a.json")), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["quiz"] == loaded.id and data["score"] == data["max"] == len(loaded.questions)
-    assert all(set(q) >= {"id", "correct", "explanation"} for q in data["questions"])
+    assert data["version"] == VERSION and data["quiz"] == loaded.id
+    assert data["score"] == data["max_score"] == len(loaded.questions) and data["status"] == "graded"
+    assert set(data) == {"version", *quiz.QuizResult("q").to_json()}  # the shape grades.json's quizzes have
+    assert all(set(q) == set(quiz.QuestionResult("q", True).to_json()) for q in data["questions"])
 
 
 @pytest.mark.parametrize("text,problem", [

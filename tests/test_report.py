@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from learnnn import classreport, manifest, review
-from learnnn.results import ExerciseGrade, SubmissionResult
+from learnnn.results import ExerciseGrade, SubmissionResult, TestOutcome
 
 from conftest import write_course
 from test_exports import ACT, NEURON, WRONG_SIGN, graded, make_class  # noqa: F401  (graded: the shared class)
@@ -81,8 +81,8 @@ def test_knock_on_failures_of_an_own_stack_model_count_under_the_broken_module()
     assert course.exercises["iris"].own_stack and "training" in course.exercises["iris"].earlier
 
     def grade(status, failed=(), passed=("test_ok",)):
-        tests = [{"name": n, "passed": True, "message": ""} for n in passed]
-        tests += [{"name": n, "passed": False, "message": f"{n} went wrong"} for n in failed]
+        tests = [TestOutcome(n, True, "", 1, 1) for n in passed]
+        tests += [TestOutcome(n, False, f"{n} went wrong", 0, 1) for n in failed]
         return ExerciseGrade(0, 10, status, tests)
 
     def learner(ident, training):
@@ -100,10 +100,9 @@ def test_knock_on_failures_of_an_own_stack_model_count_under_the_broken_module()
 
 
 def test_crashes_and_refusals_are_flagged_from_outcome_kinds(course):
-    tests = [{"name": "test_a", "passed": False, "kind": "crashed", "message": "your code died"},
-             {"name": "test_b", "passed": True, "kind": "passed", "message": ""}]
-    refused = [{"name": "test_c", "passed": False, "kind": "refused", "message": "torch is not allowed"}]
-    exercises = {n: ExerciseGrade(10, 10, "passed", [{"name": "t", "passed": True, "message": ""}])
+    tests = [TestOutcome("test_a", False, "your code died", 0, 1, "crashed"), TestOutcome("test_b", True, "", 1, 1)]
+    refused = [TestOutcome("test_c", False, "torch is not allowed", 0, 1, "refused")]
+    exercises = {n: ExerciseGrade(10, 10, "passed", [TestOutcome("t", True, "", 1, 1)])
                  for n in course.exercises}
     exercises["activations"] = ExerciseGrade(5, 10, "failed", tests)
     exercises["neuron"] = ExerciseGrade(0, 10, "failed", refused)
@@ -141,12 +140,12 @@ def test_files_graded_under_another_name_are_named(course):
     """Intake records what it graded as what (Submission.renamed); the note and the feedback say it."""
     from learnnn import gradebook
 
-    exercises = {n: ExerciseGrade(10, 10, "passed", [{"name": "t", "passed": True, "message": ""}])
+    exercises = {n: ExerciseGrade(10, 10, "passed", [TestOutcome("t", True, "", 1, 1)])
                  for n in course.exercises}
     result = SubmissionResult("lee", "graded", exercises)
     sub = SimpleNamespace(id="lee", files={"activations.py": b"x"}, digest="d", problem="", ignored=[],
                           renamed=["src/Activations.py -> activations.py"])
     reviews = review.review([result], [sub], course)
     assert "graded src/Activations.py -> activations.py" in gradebook.grades_csv([result], course, reviews)
-    page = gradebook.feedback(result, course, {}, reviews["lee"])
+    page = gradebook.feedback(result, reviews["lee"])
     assert "Files graded under another name: `src/Activations.py -> activations.py`." in page

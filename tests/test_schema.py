@@ -78,6 +78,6 @@ def test_a_bad_progress_entry_is_dropped_and_named_with_its_line(tmp_path):
             "lessons_read": ["01-intro"], "version": progress.VERSION}
     progress.path(ws).write_text(json.dumps(data, indent=2))
     state = progress.load(ws)
-    assert state.lessons_read == ["01-intro"] and state.exercises["neuron"]["hints"] == 2
+    assert state.lessons_read == ["01-intro"] and state.exercises["neuron"].hints == 2
     assert "layers" not in state.exercises
     assert "exercise layers (line 11: hints should be at least 0, not -1)" in state.problem

@@ -75,7 +75,7 @@ def test_quiz_asks_again_states_the_pass_mark_and_says_how_to_retake(ws, term):
     assert t.finish() == 1
     assert "could not convert" not in t.text and "Traceback" not in t.text
     state = json.loads((ws / ".learnnn" / "progress.json").read_text())
-    assert state["quizzes"]["01-intro"] == {"score": 0, "max": count, "best": 0}  # re-asked answers never scored
+    assert state["quizzes"]["01-intro"] == {"score": 0, "max_score": count, "best": 0}  # re-asked answers never scored
     state["lessons_read"] = ["01-intro"]
     (ws / ".learnnn" / "progress.json").write_text(json.dumps(state))
     shown = CliRunner().invoke(app, ["next", "--workspace", str(ws)], env={"COLUMNS": "200"}).output

@@ -161,8 +161,8 @@ def test_watch_rechecks_on_save_and_obeys_keys(ws, terminal, mode):
     attrs = termios.tcgetattr(term.slave)
     assert attrs[3] & termios.ICANON and attrs[3] & termios.ECHO, "the terminal was left in cbreak mode"
     state = progress.load(workspace.Workspace(ws, True))
-    assert state.exercises["activations"]["passed"] and state.exercises["activations"]["hints"] == 1
-    assert not state.exercises["neuron"]["passed"]
+    assert state.exercises["activations"].passed and state.exercises["activations"].hints == 1
+    assert not state.exercises["neuron"].passed
 
 
 def test_watch_moves_on_by_itself_only_when_asked(ws, terminal):
@@ -233,7 +233,7 @@ def test_watch_through_clirunner_reads_keys_from_input(ws, course_file):
 
 def test_watch_when_everything_passes_and_unknown_names(ws, course_file):
     env = {"LEARNNN_COURSE": str(course_file)}
-    state = progress.Progress(exercises={n: {"passed": True, "hints": 0} for n in ("activations", "neuron")})
+    state = progress.Progress(exercises={n: progress.ExerciseProgress(passed=True) for n in ("activations", "neuron")})
     progress.save(workspace.Workspace(ws, True), state)
     result = CliRunner().invoke(app, ["watch", "--workspace", str(ws)], env=env)
     assert result.exit_code == 0 and "Every exercise passes" in result.output
@@ -278,7 +278,7 @@ def test_following_exercise_skips_passed_ones_and_wraps(course_file):
     assert watch.first_unpassed(course, state) == "activations"
     assert watch.following_exercise(course, state, "activations") == "neuron"
     assert watch.following_exercise(course, state, "neuron") == "activations"
-    state.exercise("activations")["passed"] = True
+    state.exercise("activations").passed = True
     assert watch.following_exercise(course, state, "neuron") is None
     assert watch.first_unpassed(course, state) == "neuron"
 

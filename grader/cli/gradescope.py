@@ -45,4 +45,4 @@ def results(submission, out, weights):
 
     result, item = gs.write_results(submission=submission, out=out, weights=weights,
                                     course_file=click.get_current_context().obj.get("course_file"))
-    echo(f"{result.total} / {result.max} points ({item.status}); wrote {out}")
+    echo(f"{result.total} / {result.max_score} points ({item.status}); wrote {out}")

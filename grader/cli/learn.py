@@ -50,7 +50,7 @@ def list_steps(workspace_dir, as_json):
             echo("")
         mark = render.ok(f"[{tick}]") if done else "[ ]"
         taken = state.quizzes.get(step.id) if step.kind == "quiz" and not done else None
-        last = render.bad(f"  ({taken['score']}/{taken['max']}, pass mark {progress.pass_mark(taken['max'])})") \
+        last = render.bad(f"  ({taken.score}/{taken.max_score}, pass mark {progress.pass_mark(taken.max_score)})") \
             if taken else ""
         echo(f"{mark} {step.kind:<8} {step.id:<18} {step.title}{last}")
 
@@ -155,7 +155,7 @@ def next_command(workspace_dir):
         taken = state.quizzes.get(step.id)
         if taken:
             echo(render.wrap(f"Next: pass the quiz on lesson {step.id}. " +
-                             verdict_text(step.id, taken["score"], taken["max"], taken["best"])))
+                             verdict_text(step.id, taken.score, taken.max_score, taken.best)))
         else:
             echo(f"Next: the quiz on lesson {step.id}.\n\n    learnnn quiz {step.id}\n")
     else:
@@ -307,9 +307,9 @@ def progress_command(workspace_dir):
     for lesson in course.lessons:
         read = lesson.id in state.lessons_read
         quiz = state.quizzes.get(lesson.id)
-        quiz_text = f"quiz {quiz['best']}/{quiz['max']}" if quiz else "quiz not taken"
-        if quiz and quiz["best"] < progress.pass_mark(quiz["max"]):
-            quiz_text += f" (pass mark {progress.pass_mark(quiz['max'])})"
+        quiz_text = f"quiz {quiz.best}/{quiz.max_score}" if quiz else "quiz not taken"
+        if quiz and quiz.best < progress.pass_mark(quiz.max_score):
+            quiz_text += f" (pass mark {progress.pass_mark(quiz.max_score)})"
         passed = [n for n in lesson.exercises if state.passes(n)]
         ex_text = f", exercises {len(passed)}/{len(lesson.exercises)}" if lesson.exercises else ""
         all_done = all(state.done(s) for s in course.steps if s.lesson == lesson.id)

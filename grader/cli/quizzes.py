@@ -7,6 +7,7 @@ import click
 
 from .. import progress, quiz, quizattempt, render
 from ..manifest import LearnnnError
+from ..results import VERSION
 from ..submit import ANSWERS
 from . import app, echo, load_course, open_workspace, workspace_option
 
@@ -64,7 +65,7 @@ def quiz_command(quiz_id, sheet, as_json, workspace_dir):
         result = quiz.grade(chosen, answers)
     kept = _record(chosen, result, answers, workspace_dir, sheet)
     if as_json:
-        echo(json.dumps(result.to_json(), indent=2))
+        echo(json.dumps({"version": VERSION, **result.to_json()}, indent=2))
     else:
         for problem in result.problems:
             echo(render.warn(render.wrap(f"note: {problem}", hang="  ")))
@@ -74,10 +75,10 @@ def quiz_command(quiz_id, sheet, as_json, workspace_dir):
                 why = f" ({q.problem})" if q.problem else ""
                 echo(render.wrap(f"  {q.id:<24} {mark}{why}", hang="    "))
         echo("")
-        echo(render.wrap(verdict_text(chosen.id, result.score, result.max)))
+        echo(render.wrap(verdict_text(chosen.id, result.score, result.max_score)))
         if kept:
             echo(render.wrap(kept))
-    raise SystemExit(0 if result.score == result.max else 1)
+    raise SystemExit(0 if result.score == result.max_score else 1)
 
 
 def verdict_text(quiz_id, score, maximum, best=None):
@@ -103,5 +104,5 @@ def _record(chosen, result, answers, workspace_dir, sheet):
     recorded = quizattempt.record(ws=ws, state=state, chosen=chosen, result=result, answers=answers, sheet=sheet)
     if recorded.kept_best is None:
         return ""
-    return (f"Your best answers ({recorded.kept_best}/{result.max}) stay in {ANSWERS}/{chosen.id}.yaml, "
+    return (f"Your best answers ({recorded.kept_best}/{result.max_score}) stay in {ANSWERS}/{chosen.id}.yaml, "
             "which is what learnnn submit sends.")
