@@ -1,13 +1,15 @@
 """The class report: matplotlib charts (Agg, no display needed) and an index page in Markdown and HTML.
 
 What an instructor reads first: the run's isolation tier, the "needs attention"
-list, then a table with a row per learner, then the class's charts.
+list, then a table with a row per learner, then the class's charts (without
+matplotlib, the ``learnnn[plots]`` extra, the pages say they were not drawn).
 """
 import collections
 import html
 import io
 import statistics
 
+from . import drawing
 from .atomic import atomic_write
 from .review import failure_causes
 
@@ -49,9 +51,7 @@ def summarise(results, course, reviews):
 
 
 def _png(path, draw, size=(7, 4)):
-    from matplotlib.figure import Figure  # a bare Figure renders with Agg: no pyplot state, no display
-
-    fig = Figure(figsize=size, layout="constrained")
+    fig = drawing.figure(*size)
     draw(fig.subplots())
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
@@ -62,9 +62,11 @@ def write(folder, results, course, reviews, *, tier=None):
     """Charts and index.md / index.html in ``folder``; returns the HTML page's path.
 
     ``reviews`` is review.review(...)'s {id: Review}; ``tier`` the isolation tier (default: asked of the engine).
+    Without matplotlib the pages are written without charts and say why (drawing.MISSING).
     """
     s = summarise(results, course, reviews)
     s["tier"] = tier if tier is not None else isolation_tier()
+    s["no_charts"] = drawing.missing()
 
     def scores(ax):
         ax.hist(s["percent"], bins=[i * 10 for i in range(11)], color="#4c72b0", edgecolor="white")
@@ -98,6 +100,8 @@ def write(folder, results, course, reviews, *, tier=None):
               ("failing-tests.png", "Tests most learners fail", failing, (8, 1.5 + 0.3 * len(s["failing"]))),
               # the one timing-dependent file: the pages only link it, so they stay the same bytes run to run
               ("slowest.png", "Slowest submissions", slowest, (7, 1.5 + 0.3 * len(s["slowest"])))]
+    if s["no_charts"]:
+        charts = []
     for name, _, draw, size in charts:
         _png(folder / name, draw, size)
     atomic_write(folder / "index.md", _markdown(s, charts, course))
@@ -139,6 +143,8 @@ def _markdown(s, charts, course):
         lines += [f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows] + [""]
     lines += [f"![{alt}]({name})" for name, alt, _, _ in charts]
+    if s["no_charts"]:
+        lines.append(f"Charts not drawn: {s['no_charts']}.")
     return "\n".join(lines) + "\n"
 
 
@@ -153,4 +159,6 @@ def _html(s, charts, course):
         parts += [f"<tr>{''.join(f'<td>{e(str(c))}</td>' for c in row)}</tr>" for row in rows]
         parts.append("</table>")
     parts += [f'<h2>{e(alt)}</h2><img src="{name}" alt="{e(alt)}">' for name, alt, _, _ in charts]
+    if s["no_charts"]:
+        parts.append(f"<p>Charts not drawn: {e(s['no_charts'])}.</p>")
     return "\n".join(parts) + "\n"

@@ -19,7 +19,7 @@ from . import progress, quiz, workspace
 from .manifest import LearnnnError
 from .submit import ANSWERS, syntax_problem
 
-MIN_PYTHON = (3, 10)
+MIN_PYTHON = (3, 11)  # pyproject's requires-python
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 SET_ASIDE = "old-progress"  # .learnnn/ subfolder where unreadable progress files go once rebuilt
 
@@ -135,6 +135,14 @@ def check_dependencies(report, dist="learnnn"):
         report.add("ok", "packages: " + ", ".join(found))
 
 
+def check_figures(report):
+    """matplotlib is an extra: its absence is worth knowing, not a problem."""
+    from .drawing import missing
+
+    if missing():
+        report.add("note", f"figures: {missing()}")
+
+
 def check_worker(report):
     """Start the sandboxed worker that runs learner code, and call a function in it."""
     from .sandbox import LearnerFailure, Sandbox, SandboxSpec
@@ -247,6 +255,7 @@ def diagnose(*, course, workspace_dir=None, start=None, worker=True):
     check_python(report)
     check_numpy(report)
     check_dependencies(report)
+    check_figures(report)
     if worker:
         check_isolation(report)
         check_worker(report)

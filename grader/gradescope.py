@@ -130,3 +130,25 @@ def failed_results(message):
     """results.json when grading itself could not run: Gradescope shows the message and no score."""
     return json.dumps({"score": 0, "output": f"learnnn could not grade this submission: {message}",
                        "visibility": "visible", "tests": []}, indent=2) + "\n"
+
+
+def write_results(*, submission, out, course_file=None, weights=None):
+    """Grade the learner's files in the folder ``submission`` with the course of ``course_file`` (default:
+    the packaged one) and write Gradescope's results.json to ``out``; returns (result, review).
+
+    When grading can't run (a broken manifest or weights file) results.json still says why, so the learner
+    sees it on Gradescope, and the LearnnnError is raised again.
+    """
+    from . import exports, manifest, weights as points_of
+    from .intake import discover
+
+    try:
+        course = manifest.load(course_file) if course_file else manifest.load()
+        points = points_of.resolve(course, points_of.read(weights, course) if weights else None)
+        result, item, seconds = grade_one(folder=submission, course=course, points=points, budget=None,
+                                          discover=discover)
+    except LearnnnError as exc:
+        atomic_write(out, failed_results(str(exc)))
+        raise
+    atomic_write(out, exports.gradescope_results(result, item, execution_time=seconds))
+    return result, item

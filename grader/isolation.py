@@ -234,7 +234,8 @@ def nobody_prefix(bwrap):
 
 
 def worker_command(python, lib, output_fd):
-    boot = f"import sys; sys.path[:0] = [{lib!r}]; from {PACKAGE_NAME}.serve import main; main({int(output_fd)})"
+    boot = (f"import os, sys; parent = os.getppid(); sys.path[:0] = [{lib!r}]; "
+            f"from {PACKAGE_NAME}.serve import main; main({int(output_fd)}, parent)")
     return [python, "-I", "-S", "-B", "-c", boot]
 
 

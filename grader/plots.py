@@ -2,27 +2,21 @@
 
 Drawn with matplotlib's Agg canvas (no display, no pyplot state) in the
 trusted process, from plain arrays: learner code only ever runs in a worker.
+matplotlib is an extra (``learnnn[plots]``): without it the training curves are
+skipped and `plot_activations` raises drawing.PlotsUnavailable.
 """
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from . import drawing
 from .manifest import LearnnnError
 
 PLOTS = "plots"
 Z = np.linspace(-5.0, 5.0, 201)
 LEAKY_ALPHA = 0.1  # larger than the default 0.01 so the slope for z < 0 is visible
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")  # each drawn with its *_grad
-
-
-def _figure(width, height):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
 
 
 def _series(history):
@@ -43,15 +37,16 @@ def _series(history):
 def save_training_plot(ws, result):
     """Save the loss and accuracy curves of a check whose suite recorded ``artifacts["history"]``.
 
-    Returns the PNG's path, or None when there is no history or it could not be written.
+    Returns the PNG's path, or None when there is no history, matplotlib is not installed
+    (drawing.missing() says so) or the file could not be written.
     """
     series = _series((result.artifacts or {}).get("history"))
-    if not series:
+    if not series or drawing.missing():
         return None
     losses = {k: v for k, v in series.items() if "acc" not in k}
     accuracies = {k: v for k, v in series.items() if "acc" in k}
     panels = [(title, group) for title, group in (("loss", losses), ("accuracy", accuracies)) if group]
-    fig = _figure(5 * len(panels), 3.6)
+    fig = drawing.figure(5 * len(panels), 3.6)
     for ax, (title, group) in zip(fig.subplots(1, len(panels), squeeze=False)[0], panels):
         for key, values in group.items():
             ax.plot(np.arange(1, values.size + 1), values, marker="o" if values.size <= 30 else None,
@@ -139,8 +134,11 @@ def plot_activations(*, course, ws, out=None):
     """Call the learner's activation functions in a worker and draw them beside the reference.
 
     Each function and its derivative on z in [-5, 5]; returns where the PNG went
-    and, for each function, whether it matches the reference.
+    and, for each function, whether it matches the reference. Raises drawing.PlotsUnavailable
+    (before running anything) when matplotlib is not installed.
     """
+    if drawing.missing():
+        raise drawing.PlotsUnavailable(f"can't draw your activation functions: {drawing.MISSING}")
     from . import reference
     from .plugin import sandbox_spec
     from .sandbox import Sandbox
@@ -157,7 +155,7 @@ def plot_activations(*, course, ws, out=None):
         got = dict.fromkeys(names, f"there is no {exercise.filename}: `learnnn reset activations` puts the stub back")
     curves = [_compare(n, got[n], expected[n]) for n in names]
 
-    fig = _figure(9, 12)
+    fig = drawing.figure(9, 12)
     for ax, curve in zip(fig.subplots(len(ACTIVATIONS), 2).ravel(), curves):
         ax.plot(Z, expected[curve.name], color="0.6", linewidth=4, alpha=0.6, label="reference")
         if curve.max_diff is not None:

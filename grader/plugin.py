@@ -15,6 +15,7 @@ from .feedback import failure_reason, same_reason
 from .manifest import PACKAGE, stub_functions
 from .budget import Budget
 from .outcomes import LearnerFailure, Outcome
+from .printable import printable
 from .results import TestOutcome
 from .sandbox import Sandbox, SandboxSpec
 from .zygote import Zygote, wanted as zygote_wanted
@@ -195,7 +196,8 @@ class LearnnnPlugin:
                                   self.reasons.setdefault(name, {}), item.name)
         if printed.strip() and getattr(call.excinfo and call.excinfo.value, "show_output", True):
             message += f"\nYour code printed:\n{printed.rstrip()}"
-        self.outcomes[name].append(TestOutcome(item.name, False, message, 0, points, kind))
+        # the message quotes learner output and exception text: no terminal escapes reach feedback or the CLI
+        self.outcomes[name].append(TestOutcome(item.name, False, printable(message), 0, points, kind))
 
     @staticmethod
     def _message(excinfo, report):

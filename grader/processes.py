@@ -7,7 +7,10 @@ process in that namespace along. That holds for a grading session's zygote
 workers live in its PID namespace.
 """
 import os
+import re
+import shutil
 import signal
+import stat
 import time
 from pathlib import Path
 
@@ -71,3 +74,36 @@ def reap(folder):
         killed += len(found)
         time.sleep(0.05)
     return killed
+
+
+def remove_orphaned_folders(within, prefix):
+    """Remove ``within``'s folders named ``<prefix><pid>-*`` (ours) whose pid is no longer running; how many.
+
+    Process-only tier: a worker dies with its grader (PR_SET_PDEATHSIG) but cannot remove its own folder
+    afterwards, so the next grader does. A reused pid only postpones a folder's removal.
+    """
+    removed = 0
+    pattern = re.compile(re.escape(prefix) + r"(\d+)-")
+    try:
+        names = os.listdir(within)
+    except OSError:
+        return 0
+    for name in names:
+        match = pattern.match(name)
+        path = os.path.join(within, name)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if not match or not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            continue
+        try:
+            os.kill(int(match[1]), 0)
+            continue
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed += 1
+    return removed

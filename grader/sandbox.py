@@ -28,6 +28,7 @@ from .worker import wire
 
 PASS_THROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")  # older OpenBLAS builds need them on some CPUs
 STARTUP_SECONDS = 60
+WORKER_FOLDER = "learnnn-worker-"  # process-only tier: + the grader's pid, so a later grader knows when it is orphaned
 MARKER = isolation.PACKAGE_NAME  # in every worker's command line (bwrap's included): processes.py finds them by it
 
 
@@ -139,7 +140,10 @@ class Sandbox:
             argv = isolation.launch(tier, env=env, output_fd=out)
             # bwrap's own environment: TMPDIR names the run's temp folder, so processes.reap finds it.
             return argv, {"TMPDIR": tempfile.gettempdir()}, "/", isolation.readable_inside()
-        self.folder = Path(tempfile.mkdtemp(prefix="learnnn-worker-"))
+        from .processes import remove_orphaned_folders  # it imports this module
+
+        remove_orphaned_folders(tempfile.gettempdir(), WORKER_FOLDER)  # left by a grader that was killed outright
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{WORKER_FOLDER}{os.getpid()}-"))
         lib = isolation.link_lib(self.folder / ".lib")
         env = worker_env(str(self.folder))
         return isolation.worker_command(sys.executable, str(lib), out), env, self.folder, isolation.readable_outside()

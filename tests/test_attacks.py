@@ -131,7 +131,7 @@ def test_kernel_tier_is_in_force_on_linux():
     probe.write_text("import os\ndef who():\n    return os.getuid(), os.getpid(), os.getcwd(), os.uname().nodename\n")
     with Sandbox(SandboxSpec(files={"whoami": probe})) as sandbox:
         uid, pid, cwd, host = sandbox.call("whoami", "who")
-        assert sandbox.walls == {"seccomp": "", **({"landlock": ""} if tier.landlock else {})}
+        assert sandbox.walls == {"seccomp": "", "threads": "", **({"landlock": ""} if tier.landlock else {})}
         started = descendants(sandbox.proc.pid)
         assert len(started) >= 2  # bwrap's init (PID 1 inside) and the worker
     assert (uid, cwd, host) == (65534, isolation.SCRATCH, "learnnn-worker") and pid < 10  # its own PID namespace
@@ -249,13 +249,44 @@ def test_signals_to_the_grader_are_refused(tmp_path, course_path):
         attempt("pidfd of 1", lambda: os.pidfd_open(1))
         attempt("kill parent", lambda: os.kill(os.getppid(), signal.SIGSTOP))
         attempt("kill group", lambda: os.kill(0, signal.SIGSTOP))
+        import ctypes, fcntl, threading
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        info = (ctypes.c_int * 32)(signal.SIGSTOP, 0, -1)  # si_signo, si_errno, si_code SI_QUEUE
+
+        def raw(number, *args):
+            def run():
+                got = libc.syscall(ctypes.c_long(number), *[ctypes.c_long(a) if isinstance(a, int) else a
+                                                             for a in args])
+                if got < 0:
+                    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+                return got
+            return run
+        x86 = os.uname().machine == "x86_64"
+        sigqueue, tgsigqueue = (129, 297) if x86 else (138, 240)
+        parent = os.getppid()
+        attempt("sigqueue parent", raw(sigqueue, parent, signal.SIGSTOP, ctypes.byref(info)))
+        attempt("tgsigqueue parent", raw(tgsigqueue, parent, parent, signal.SIGSTOP, ctypes.byref(info)))
+        mine = (ctypes.c_int * 32)(signal.SIGWINCH, 0, -1)
+        class Allowed(Exception):
+            pass
+        def on_self():  # allowed: a process may signal itself (SIGWINCH is ignored by default)
+            raw(sigqueue, os.getpid(), signal.SIGWINCH, ctypes.byref(mine))()
+            raw(tgsigqueue, os.getpid(), threading.get_native_id(), signal.SIGWINCH, ctypes.byref(mine))()
+            raise Allowed
+        attempt("sigqueue self", on_self)
+        r, w = os.pipe()
+        attempt("F_SETOWN", lambda: fcntl.fcntl(r, fcntl.F_SETOWN, parent))
+        attempt("F_SETSIG", lambda: fcntl.fcntl(r, 10, signal.SIGSTOP))
+        attempt("F_SETOWN_EX", raw(72 if x86 else 25, r, 15, ctypes.byref((ctypes.c_int * 2)(1, parent))))
     """
     if not isolation.tier().kernel:
         pytest.skip("without the kernel tier this attack would stop the grader (test_kernel_tier_is_in_force fails)")
     folder, files = workspace(tmp_path, attack(body))
     result = check(folder, course_path, timeout=120)  # a stopped grader would hang here
-    assert_held(result, {"pidfd stop": DENIED, "pidfd of 1": DENIED, "kill parent": DENIED, "kill group": DENIED},
-                folder, files)
+    assert_held(result, {"pidfd stop": DENIED, "pidfd of 1": DENIED, "kill parent": DENIED, "kill group": DENIED,
+                         "sigqueue parent": DENIED, "tgsigqueue parent": DENIED, "sigqueue self": ("Allowed",),
+                         "F_SETOWN": DENIED, "F_SETSIG": DENIED, "F_SETOWN_EX": DENIED}, folder, files)
 
 
 _FORGE_RAW = '''
@@ -475,7 +506,7 @@ def test_threads_are_refused_in_the_kernel(tmp_path, course_path):
             attempt("raw clone", _raw_clone)
         def tasks():
             count = len(os.listdir("/proc/self/task"))
-            if count > 2:  # the worker's main thread and its orphan watcher, both started before lockdown
+            if count > 1:  # only the main thread, behind the walls
                 return count
             raise PermissionError(count)
         attempt("tasks", tasks)
@@ -485,6 +516,73 @@ def test_threads_are_refused_in_the_kernel(tmp_path, course_path):
     result = check(folder, course_path)
     assert_held(result, {"threading": ("Denied",), "_thread": ("Denied",), "tasks": DENIED,
                          **({"raw clone": DENIED} if raw else {})}, folder, files)
+
+
+def test_no_other_thread_can_be_made_to_run_learner_code(tmp_path, course_path):
+    """The red team's a8: PyThreadState_SetAsyncExc runs learner code in any thread started before the walls
+    (which cover only the thread that raised them). The worker has no such thread; the payload's exception
+    would report the Seccomp line of the thread it ran in."""
+    body = """
+        import ctypes, threading, time
+        ran = []
+
+        class Evil(Exception):
+            def __init__(self, *args):
+                super().__init__(*args)
+                ran.append(open("/proc/thread-self/status").read().split("Seccomp:")[1].split()[0])
+
+        def hijack():
+            others = [t for t in threading.enumerate() if t is not threading.current_thread()]
+            for t in others:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(t.ident), ctypes.py_object(Evil))
+            deadline = time.monotonic() + 1
+            while others and not ran and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if ran or others:
+                return (ran, [t.name for t in others])
+            raise PermissionError("no other thread")
+        attempt("async exception", hijack)
+        def tasks():
+            count = len(os.listdir("/proc/self/task"))
+            if count > 1:
+                return count
+            raise PermissionError(count)
+        attempt("tasks", tasks)
+    """
+    folder, files = workspace(tmp_path, attack(body))
+    result = check(folder, course_path)
+    assert_held(result, {"async exception": DENIED, "tasks": DENIED}, folder, files)
+
+
+def test_replacing_the_workers_modules_reaches_no_unconfined_code(tmp_path, course_path):
+    """The red team's a1: the orphan watcher thread called ``orphan.os.getppid()`` every 0.5 s outside the walls;
+    replacing that ``os`` ran learner code there. Now nothing in the worker calls back into it but this thread."""
+    body = """
+        import time
+        ran = []
+        real = os
+
+        class Hijack:
+            def __getattr__(self, name):
+                if threading_id() != main:
+                    ran.append(name)
+                return getattr(real, name)
+
+        import threading
+        threading_id, main = threading.get_native_id, threading.get_native_id()
+        def hijack():
+            modules = [m for n, m in list(sys.modules.items()) if n.endswith(("orphan", "serve", "policy", "wire"))]
+            for module in modules:
+                module.os = Hijack()
+            time.sleep(0.6)  # the old watcher looked every 0.5 s
+            if ran or not modules:
+                return (ran, len(modules))
+            raise PermissionError("not called from another thread")
+        attempt("module hijack", hijack)
+    """
+    folder, files = workspace(tmp_path, attack(body))
+    result = check(folder, course_path)
+    assert_held(result, {"module hijack": DENIED}, folder, files)
 
 
 def test_a_learner_who_starts_a_thread_is_told_why(tmp_path, course_path):
@@ -615,3 +713,104 @@ def test_what_a_timed_out_call_printed_is_shown(tmp_path, course_path):
     message = next(t["message"] for t in result["tests"] if t["name"] == "test_relu_values")
     assert "got this far" in message, message
     assert worker_processes() == []
+
+
+SECCOMP_ONLY = r'''
+import ctypes, os, signal, sys, threading
+from learnnn.worker import policy
+
+target = int(sys.argv[1])
+assert policy.seccomp() == ""
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+x86 = os.uname().machine == "x86_64"
+sigqueue, tgsigqueue, fcntl_nr = (129, 297, 72) if x86 else (138, 240, 25)
+r, w = os.pipe()
+owner = (ctypes.c_int * 2)(1, target)
+
+
+def errno_of(number, *args):
+    info = (ctypes.c_int * 32)(args[-1], 0, -1)  # si_signo, si_errno, si_code SI_QUEUE
+    got = libc.syscall(ctypes.c_long(number), *[ctypes.c_long(a) for a in args], ctypes.byref(info))
+    return 0 if got >= 0 else ctypes.get_errno()
+
+
+def fcntl_errno(cmd, arg):
+    got = libc.syscall(ctypes.c_long(fcntl_nr), ctypes.c_long(r), ctypes.c_long(cmd), arg)
+    return 0 if got >= 0 else ctypes.get_errno()
+
+
+me, tid = os.getpid(), threading.get_native_id()
+print({"sigqueue other": errno_of(sigqueue, target, signal.SIGKILL),
+       "tgsigqueue other": errno_of(tgsigqueue, target, target, signal.SIGKILL),
+       "sigqueue self": errno_of(sigqueue, me, signal.SIGWINCH),
+       "tgsigqueue self": errno_of(tgsigqueue, me, tid, signal.SIGWINCH),
+       "F_SETOWN": fcntl_errno(8, ctypes.c_long(target)), "F_SETSIG": fcntl_errno(10, ctypes.c_long(signal.SIGSTOP)),
+       "F_SETOWN_EX": fcntl_errno(15, ctypes.byref(owner)), "F_GETFL": fcntl_errno(3, ctypes.c_long(0))})
+'''
+
+
+def test_the_seccomp_filter_alone_refuses_queued_signals_and_sigio_to_others(tmp_path):
+    """Where Landlock has no signal scoping (ABI < 6: kernels 6.1 to 6.11), seccomp is the only wall between a
+    worker and its same-uid neighbours: rt_(tg)sigqueueinfo are held to the own-pid rule of kill/tgkill and
+    fcntl may not aim SIGIO at anyone (F_SETOWN, F_SETOWN_EX, F_SETSIG)."""
+    import ast
+    import errno
+
+    from learnnn.worker import policy
+
+    if policy.seccomp_program(__import__("platform").machine(), 1) is None:
+        pytest.skip("no syscall table for this machine")
+    neighbour = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        done = subprocess.run([sys.executable, "-c", SECCOMP_ONLY, str(neighbour.pid)], capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        got = ast.literal_eval(done.stdout.strip())
+        assert neighbour.poll() is None  # the SIGKILLs never arrived
+    finally:
+        neighbour.kill()
+        neighbour.wait()
+    assert got == {"sigqueue other": errno.EPERM, "tgsigqueue other": errno.EPERM, "sigqueue self": 0,
+                   "tgsigqueue self": 0, "F_SETOWN": errno.EPERM, "F_SETSIG": errno.EPERM,
+                   "F_SETOWN_EX": errno.EPERM, "F_GETFL": 0}, got
+
+
+def test_a_worker_folder_left_by_a_killed_grader_is_removed_by_the_next(tmp_path):
+    """Process-only tier: a worker dies with its grader (PR_SET_PDEATHSIG) and can't remove its folder then."""
+    from learnnn.processes import remove_orphaned_folders
+    from learnnn.sandbox import WORKER_FOLDER
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    orphaned = tmp_path / f"{WORKER_FOLDER}{gone.pid}-abc"
+    (orphaned / "sub").mkdir(parents=True)
+    (orphaned / "sub" / "activations.py").write_text("x = 1\n")
+    mine = tmp_path / f"{WORKER_FOLDER}{__import__('os').getpid()}-abc"
+    mine.mkdir()
+    other = tmp_path / "learnnn-worker-stale"
+    other.mkdir()
+    assert remove_orphaned_folders(str(tmp_path), WORKER_FOLDER) == 1
+    assert not orphaned.exists() and mine.exists() and other.exists()
+
+
+def test_a_worker_dies_with_the_process_that_started_it(tmp_path):
+    """No watcher thread: the kernel kills the worker (PR_SET_PDEATHSIG) when its parent exits."""
+    import time
+
+    worker = ("import os, time; from learnnn.worker import orphan; orphan.die_with_parent(os.getppid()); "
+              "print(os.getpid(), flush=True); time.sleep(60)")
+    parent = ("import os, subprocess, sys; child = subprocess.Popen([sys.executable, '-c', %r], stdout=subprocess.PIPE); "
+              "print(child.stdout.readline().decode().strip(), flush=True); os._exit(0)" % worker)
+    done = subprocess.run([sys.executable, "-c", parent], capture_output=True, text=True, timeout=60)
+    stat = Path(f"/proc/{int(done.stdout)}/stat")
+    for _ in range(600):  # the kill is asynchronous; a dead worker is gone or a zombie of whoever adopted it
+        try:
+            if stat.read_text().rsplit(")", 1)[1].split()[0] in "ZX":
+                break
+        except FileNotFoundError:
+            break
+        time.sleep(0.05)
+    else:
+        __import__("os").kill(int(done.stdout), 9)
+        pytest.fail("the worker outlived its parent")

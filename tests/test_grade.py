@@ -523,3 +523,20 @@ def test_help_documents_the_statuses():
     assert result.exit_code == 0
     for status in ("graded", "incomplete", "empty", "rejected", "stopped", "error"):
         assert status in result.output
+
+
+def test_terminal_escapes_a_learner_prints_never_reach_feedback(tmp_path, course_path):
+    """What learner code prints or raises is quoted in feedback/<id>.md, which an instructor may `cat`: an OSC 8
+    hyperlink or a screen clear must arrive as text, not as a terminal command."""
+    from learnnn.printable import printable
+
+    assert printable("a\x1b[2Jb\x07\x9b1m\r\n\tc\x00\x7f") == "a?[2Jb??1m\n\tc??"
+    hostile = ('    print("\\x1b]8;;https://evil.example\\x1b\\\\click\\x1b]8;;\\x1b\\\\ \\x1b[2J \\x9b31m \\x07 ok")\n'
+               '    raise ValueError("\\x1b[2Jraised")\n')
+    cls = tmp_path / "class"
+    learner(cls, "eve", {"activations.py": relu_does(hostile), "neuron.py": NEURON})
+    assert grade_cli(course_path, cls, "--out", tmp_path / "out", "--no-cache").exit_code == 0
+    text = (tmp_path / "out" / "feedback" / "eve.md").read_text()
+    assert "?]8;;https://evil.example?\\click?]8;;?\\ ?[2J ?31m ? ok" in text  # what it printed, defused
+    assert "?[2Jraised" in text
+    assert not any(c in text for c in "\x1b\x07\x9b\r")

@@ -222,7 +222,8 @@ def test_each_missing_wall_is_named_and_workers_still_run(simulate, tmp_path, fe
     module.write_text("import os\ndef who():\n    return os.getcwd()\n")
     with Sandbox(SandboxSpec(files={"who": module})) as sandbox:
         cwd = sandbox.call("who", "who")
-        assert set(sandbox.walls) == {w for w in ("seccomp", "landlock") if w not in features}
+        walls = {w for w in ("seccomp", "landlock") if w not in features}
+        assert set(sandbox.walls) == walls | ({"threads"} if walls else set())
     assert (cwd == isolation.SCRATCH) == tier.kernel
     assert worker_processes() == []
 
@@ -315,3 +316,35 @@ def test_doctor_reports_the_tier(tmp_path):
     done = cli("doctor", env={isolation.SIMULATE: "landlock"})
     assert "isolation: kernel: namespaces + seccomp (landlock: simulated as missing)" in done.stdout
     assert f"workers are uid {isolation.NOBODY if os.geteuid() == 0 else os.geteuid()} outside" in done.stdout
+
+
+SETUP_WITH_A_THREAD = """
+import os, sys, threading
+from learnnn.worker import serve
+os.chdir(sys.argv[1])
+if sys.argv[2] == "thread":
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+print(serve._setup({"files": {}, "memory_mb": 2048, "cpu_seconds": 60, "seccomp": True, "landlock": None,
+                    "deny_read": [], "refused_imports": []}, []))
+"""
+
+
+@linux
+def test_a_worker_with_a_second_thread_reports_a_wall_down_and_is_refused(tmp_path):
+    """Landlock (and seccomp without TSYNC) cover only the thread that raises them: a worker that has any other
+    thread when its walls go up says so, and the trusted side refuses it like any wall that isn't up."""
+    import ast
+
+    walls = {}
+    for case in ("thread", "alone"):
+        done = subprocess.run([sys.executable, "-c", SETUP_WITH_A_THREAD, str(tmp_path), case],
+                              capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                                   "MKL_NUM_THREADS": "1"})  # as the sandbox starts workers: no BLAS threads
+        assert done.returncode == 0, done.stderr
+        walls[case] = ast.literal_eval(done.stdout.strip())
+    assert walls["alone"] == {"seccomp": "", "threads": ""}
+    assert walls["thread"]["seccomp"] == "" and "2 threads run in the worker" in walls["thread"]["threads"]
+    sandbox = Sandbox(SandboxSpec(files={}))
+    with pytest.raises(LearnerCrashed, match="could not lock itself down .*threads: 2 threads"):
+        sandbox._ready_check({"ready": True, "walls": walls["thread"]})

@@ -321,8 +321,8 @@ def test_doctor_outside_a_workspace_checks_the_environment(run, tmp_path, monkey
 
 def test_doctor_python_version_check():
     report = doctor.Report()
-    doctor.check_python(report, (3, 9, 18))
-    assert report.problems and "3.10 or newer" in report.problems[0].message
+    doctor.check_python(report, (3, 10, 13))
+    assert report.problems and "3.11 or newer" in report.problems[0].message
     report = doctor.Report()
     doctor.check_python(report, (3, 12, 1))
     assert not report.problems

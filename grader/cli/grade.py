@@ -1,6 +1,6 @@
-"""`learnnn grade`: bulk grading for instructors."""
+"""`learnnn grade`: bulk grading for instructors. The work is classgrading.grade_class_download's;
+this module parses the options, shows progress and prints what it did."""
 import contextlib
-import os
 import signal
 import sys
 import time
@@ -8,18 +8,13 @@ from pathlib import Path
 
 import click
 
-from .. import grading, quiz
+from .. import grading
 from ..exports import FORMATS
-from ..manifest import LearnnnError
 from ..review import EXERCISE_STATUSES, ROW_STATUSES
 from . import app, echo, load_course
 
 STATUS_HELP = "\n".join(f"  {name:<11} {what}" for name, what in {**grading.STATUSES, **ROW_STATUSES}.items())
 EXERCISE_HELP = "\n".join(f"  {name:<15} {what}" for name, what in EXERCISE_STATUSES.items())
-
-
-def _cores():
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _interrupt(signum, frame):
@@ -101,78 +96,53 @@ def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roste
     cached by content, so a rerun (also after Ctrl-C) grades only what changed.
     Exit 0 when every submission was graded, 1 when learnnn failed on some (status error).
     """
-    from .. import classpool, classreport, executors, exports, gradebook, isolation, review, weights as points_of
-    from ..intake import discover
-    course = load_course()
-    tier = isolation.tier()
-    if scheduler:  # the grading happens on the workers, and each one refuses without the kernel sandbox
-        tier = "kernel, required of every Dask worker"
-    elif not tier.kernel and not process_only:
-        raise LearnnnError(f"refusing to grade: learner code would run on the '{tier.name}' isolation tier "
-                           f"({'; '.join(tier.missing)}), where {isolation.PROCESS_ONLY_RISK}. Grade on Linux "
-                           "with user namespaces, or pass --allow-process-only-isolation to accept that risk")
-    points = points_of.resolve(course, points_of.read(weights, course) if weights else None)
-    for exercise in course.exercises.values():
-        if not exercise.suite.is_file():
-            raise LearnnnError(f"the hidden suite for {exercise.name} is missing ({exercise.suite}): "
-                               "grade with a course that lists only the exercises you have suites for (--course)")
-    quiz_ids = [lesson.id for lesson in grading.quiz_lessons(course)]
-    for lesson in grading.quiz_lessons(course):
-        quiz.load(lesson)  # a broken quiz file is the course's problem: say so before grading
-    intake = discover(submissions, course=course, quizzes=quiz_ids, skip=[out], lms=lms, pattern=pattern,
-                      attempt=attempt, roster=roster)
-    found = intake.submissions
-    for what, why in intake.set_aside:
-        echo(f"set aside: {what}: {why}", err=True)
-    if intake.not_on_roster:
-        echo(f"not on the roster: {', '.join(intake.not_on_roster)}", err=True)
-    if not found:
-        raise LearnnnError(f"no submissions found in {', '.join(map(str, submissions))}")
-    out.mkdir(parents=True, exist_ok=True)
-    cache = None if no_cache else gradebook.Cache(out / ".cache", course, budget or 0)
-    jobs = jobs or _cores()
-    started, results = time.perf_counter(), []
+    from .. import classgrading
+
     try:
         previous = signal.signal(signal.SIGTERM, _interrupt)
     except ValueError:  # not the main thread (embedded use): leave signals alone
         previous = None
-    try:
-        if sys.stderr.isatty():
-            bar = click.progressbar(length=len(found), label="Grading", file=sys.stderr, show_eta=True,
-                                    show_pos=True, item_show_func=lambda r: r.id if r else "")
-        else:
-            bar = contextlib.nullcontext(LogProgress(len(found)))
-        with executors.engine(scheduler, jobs=jobs) as engine, bar as shown:
-            def done(result):
-                results.append(result)
-                shown.update(1, result)
+    with contextlib.ExitStack() as stack:
+        shown = []
 
-            results = classpool.grade_class(found, course, jobs=jobs, executor=engine.executor, budget=budget,
-                                            cache=cache, on_result=done, require_kernel=engine.remote)
-    except KeyboardInterrupt:
-        kept = f"are cached in {out / '.cache'}; run the same command again to finish" if cache else "were not kept"
-        echo(f"\ninterrupted: {len(results)} of {len(found)} submissions were graded and {kept}. "
-             "The grades files were not touched.", err=True)
-        raise SystemExit(130)
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-    results = [points_of.apply(r, points) for r in results]
-    reviews = review.review(results, found, course)
-    gradebook.write(out, results, course, reviews)
-    written = exports.write(out, formats, results, reviews, {s.id: exports.person(s) for s in found}, course,
-                            assignment=assignment or course.title)
-    if cache is not None:
-        cache.prune()
-    tier = str(tier)
-    page = classreport.write(out / "report", results, course, reviews, tier=tier)
-    summary = classreport.summarise(results, course, reviews)
-    echo(f"Graded {len(results)} submissions in {time.perf_counter() - started:.1f} s {engine.description} "
-         f"({sum(r.cached for r in results)} from the cache): "
-         f"{', '.join(f'{n} {s}' for s, n in sorted(summary['statuses'].items()))}; "
-         f"mean score {summary['mean']:.0f}%.")
-    attention = sum(bool(r.attention) for r in reviews.values())
-    echo(f"Isolation: {tier}. {attention} submissions need attention (listed in the report).")
-    echo(f"Wrote {out / 'grades.csv'}, {out / 'grades.json'}, {out / 'feedback'}/, "
-         f"{''.join(f'{p}, ' for p in written)}and {page}")
-    raise SystemExit(1 if summary["statuses"]["error"] else 0)
+        def found(intake):
+            for what, why in intake.set_aside:
+                echo(f"set aside: {what}: {why}", err=True)
+            if intake.not_on_roster:
+                echo(f"not on the roster: {', '.join(intake.not_on_roster)}", err=True)
+            if intake.submissions:
+                shown.append(stack.enter_context(_progress(len(intake.submissions))))
+
+        try:
+            done = classgrading.grade_class_download(
+                submissions=submissions, out=out, course=load_course(), jobs=jobs, budget=budget,
+                cache=not no_cache, lms=lms, pattern=pattern, attempt=attempt, roster=roster, formats=formats,
+                weights=weights, assignment=assignment, allow_process_only=process_only, scheduler=scheduler,
+                on_intake=found, on_result=lambda result: shown[0].update(1, result))
+        except classgrading.Interrupted as stop:
+            stack.close()
+            kept = (f"are cached in {stop.cache}; run the same command again to finish" if stop.cache
+                    else "were not kept")
+            echo(f"\ninterrupted: {stop.graded} of {stop.total} submissions were graded and {kept}. "
+                 "The grades files were not touched.", err=True)
+            raise SystemExit(130)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+    echo(f"Graded {len(done.results)} submissions in {done.seconds:.1f} s {done.engine} "
+         f"({done.cached} from the cache): {', '.join(f'{n} {s}' for s, n in done.statuses.items())}; "
+         f"mean score {done.mean:.0f}%.")
+    echo(f"Isolation: {done.tier}. {len(done.attention)} submissions need attention (listed in the report).")
+    if done.figures:
+        echo(f"note: the report has no charts: {done.figures}.", err=True)
+    echo(f"Wrote {', '.join(str(p) + ('/' if p.is_dir() else '') for p in done.written[:-1])} "
+         f"and {done.report}")
+    raise SystemExit(1 if done.errors else 0)
+
+
+def _progress(total):
+    """A bar on a terminal, a line every few seconds in a log."""
+    if sys.stderr.isatty():
+        return click.progressbar(length=total, label="Grading", file=sys.stderr, show_eta=True, show_pos=True,
+                                 item_show_func=lambda r: r.id if r else "")
+    return contextlib.nullcontext(LogProgress(total))

@@ -3,7 +3,6 @@ from pathlib import Path
 
 import click
 
-from ..manifest import LearnnnError
 from . import app, echo, load_course
 
 
@@ -42,17 +41,8 @@ def results(submission, out, weights):
     A results.json is written even when grading can't run, saying why; the exit
     status is then 2.
     """
-    from .. import exports, gradescope as gs, weights as points_of
-    from ..intake import discover
-    from ..atomic import atomic_write
+    from .. import gradescope as gs
 
-    try:
-        course = load_course()
-        points = points_of.resolve(course, points_of.read(weights, course) if weights else None)
-        result, item, seconds = gs.grade_one(folder=submission, course=course, points=points,
-                                             budget=None, discover=discover)
-    except LearnnnError as exc:
-        atomic_write(out, gs.failed_results(str(exc)))
-        raise
-    atomic_write(out, exports.gradescope_results(result, item, execution_time=seconds))
+    result, item = gs.write_results(submission=submission, out=out, weights=weights,
+                                    course_file=click.get_current_context().obj.get("course_file"))
     echo(f"{result.total} / {result.max_score} points ({item.status}); wrote {out}")

@@ -226,6 +226,11 @@ def check(exercise, workspace_dir, as_json, everything):
             echo(f"\nYour loss and accuracy curves: {short(plot)}")
         if len(results) > 1:
             echo("")
+    if ws.managed and any((r.artifacts or {}).get("history") for r in results):
+        from ..drawing import missing
+
+        if missing():  # said once, however many exercises had curves to draw
+            echo(render.wrap(f"note: your loss and accuracy curves were not drawn: {missing()}."), err=True)
     failing = [r.exercise for r in results if not r.passed]
     if regressed:
         echo(render.wrap(render.bad(f"{', '.join(regressed)} passed before and fail now") +
@@ -257,19 +262,18 @@ def _training_plot(ws, result):
 @workspace_option
 def hint(exercise, workspace_dir):
     """Show the next hint for EXERCISE (default: the current one), one more each time you ask."""
+    from ..tutoring import next_hint
+
     course, ws, state = open_workspace(workspace_dir)
     chosen = pick_exercise(course, exercise) if exercise else current_exercise(course, ws, state, command="hint")
-    entry = state.exercise(chosen.name)
-    shown = min(max(entry.hints, 0), len(chosen.hints) - 1)
-    echo(render.bold(f"Hint {shown + 1} of {len(chosen.hints)} for {chosen.name}:"))
-    echo(render.wrap(chosen.hints[shown], indent="  ", hang="  "))
-    if shown + 1 < len(chosen.hints):
+    shown = next_hint(ws=ws, state=state, exercise=chosen)
+    echo(render.bold(f"Hint {shown.number} of {shown.count} for {chosen.name}:"))
+    echo(render.wrap(shown.text, indent="  ", hang="  "))
+    if not shown.last:
         echo(render.wrap(f"\nStill stuck? learnnn hint {chosen.name} again for the next one."))
     else:
         echo(render.wrap(f"\nThat was the last hint. Re-read learnnn lesson {chosen.lesson}, or see the reference "
                          f"with learnnn solution {chosen.name} --give-up."))
-    entry.hints = shown + 1
-    progress.save(ws, state)
 
 
 @app.command()
@@ -277,12 +281,11 @@ def hint(exercise, workspace_dir):
 @workspace_option
 def reset(exercise, workspace_dir):
     """Put EXERCISE's starting stub back; your version is kept in .learnnn/backups/."""
+    from ..tutoring import reset_exercise
+
     course, ws, state = open_workspace(workspace_dir)
     chosen = pick_exercise(course, exercise)
-    report = workspace.reset(ws, chosen)
-    if report.restored:
-        state.record_reset(chosen.name)
-        progress.save(ws, state)
+    report = reset_exercise(ws=ws, state=state, exercise=chosen)
     if report.was_missing:
         echo(f"{chosen.filename} was missing: restored the starting stub.")
     elif report.backup is None:

@@ -1,15 +1,16 @@
-"""`learnnn quiz`: asked in the terminal, or an answer sheet graded without prompting."""
+"""`learnnn quiz`: asked in the terminal, or an answer sheet graded without prompting; grading a sheet and
+recording the attempt are quizattempt's."""
 import json
 from pathlib import Path
 
 import click
 
-from .. import progress, quiz, render
+from .. import progress, quiz, quizattempt, render
 from ..manifest import LearnnnError
 from ..results import VERSION
+from ..submit import ANSWERS
 from . import app, echo, load_course, open_workspace, workspace_option
 
-ANSWERS = "answers"  # workspace folder for the learner's own answer sheets (what `submit` packs)
 HOW = {"single": "one letter", "multiple": "letters separated by commas",
        "numeric": "a number; 1/2, 50% and sqrt(2) work too", "text": "a word or short phrase"}
 
@@ -48,11 +49,7 @@ def quiz_command(quiz_id, sheet, as_json, workspace_dir):
     chosen = quiz.load(course.lesson(quiz_id))
     count = len(chosen.questions)
     if sheet is not None:
-        answers, problems = quiz.read_sheet(sheet)
-        if problems:  # nothing to grade: a usage error, and no attempt is recorded
-            raise LearnnnError(f"{'; '.join(problems)}. Nothing was graded or recorded.")
-        answers = {str(k): v for k, v in answers.items()}
-        result = quiz.grade(chosen, answers)
+        result, answers = quizattempt.grade_sheet(chosen=chosen, path=sheet)
     else:
         echo(render.wrap(render.bold(f"Quiz: {chosen.title}") +
                          f" ({count} questions; you pass with {progress.pass_mark(count)} right, "
@@ -66,8 +63,7 @@ def quiz_command(quiz_id, sheet, as_json, workspace_dir):
                 verdict += f" An accepted answer: {question.answer}."
             echo(render.wrap(f"{verdict} {question.explanation}"))
         result = quiz.grade(chosen, answers)
-    kept = _record(chosen, result, {q.id: answers[q.id] for q in chosen.questions if q.id in answers},
-                   workspace_dir, sheet)
+    kept = _record(chosen, result, answers, workspace_dir, sheet)
     if as_json:
         echo(json.dumps({"version": VERSION, **result.to_json()}, indent=2))
     else:
@@ -98,22 +94,15 @@ def verdict_text(quiz_id, score, maximum, best=None):
         f" Re-read learnnn lesson {quiz_id}, then retake it: learnnn quiz {quiz_id}"
 
 
-def _record(chosen, result, answers, workspace_dir, sheet_path=None):
-    """Record the attempt; save the sheet for `submit` unless an earlier one scored higher.
-    Returns a note when the saved sheet was kept, else ""."""
+def _record(chosen, result, answers, workspace_dir, sheet):
+    """Record the attempt when there is a workspace (grading a sheet needs none); a note when the
+    saved sheet was kept, else ""."""
     try:
         _, ws, state = open_workspace(workspace_dir)
     except LearnnnError:
-        return ""  # grading a sheet needs no workspace
-    best = state.quizzes[chosen.id].best if chosen.id in state.quizzes else 0
-    state.record_quiz(chosen.id, result.score, result.max_score)
-    progress.save(ws, state)
-    if not ws.managed:
         return ""
-    saved = ws.root / ANSWERS / f"{chosen.id}.yaml"
-    if saved.is_file() and result.score < best:
-        return (f"Your best answers ({best}/{result.max_score}) stay in {ANSWERS}/{saved.name}, "
-                "which is what learnnn submit sends.")
-    if not (sheet_path is not None and Path(sheet_path).resolve() == saved.resolve()):  # never rewrite the learner's own file
-        quiz.write_sheet(saved, answers)
-    return ""
+    recorded = quizattempt.record(ws=ws, state=state, chosen=chosen, result=result, answers=answers, sheet=sheet)
+    if recorded.kept_best is None:
+        return ""
+    return (f"Your best answers ({recorded.kept_best}/{result.max_score}) stay in {ANSWERS}/{chosen.id}.yaml, "
+            "which is what learnnn submit sends.")

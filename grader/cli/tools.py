@@ -8,10 +8,9 @@ from pathlib import Path
 import click
 
 from .. import doctor as doctoring
-from .. import manifest, plots, progress, render, sidebyside
+from .. import manifest, plots, render, sidebyside, tutoring
 from .. import submit as submitting
 from .. import watch as watching
-from ..manifest import LearnnnError
 from . import app, echo, load_course, open_workspace, workspace_option
 from .learn import page, pick_exercise, short
 
@@ -111,33 +110,24 @@ def solution(exercise, give_up, workspace_dir):
     """Show EXERCISE's reference solution beside your code, once your code passes."""
     course, ws, state = open_workspace(workspace_dir)
     chosen = pick_exercise(course, exercise)
-    if not chosen.solution.is_file():
-        raise LearnnnError(f"this version of learnnn has no reference solution for {chosen.name}")
-    entry = state.exercises.get(chosen.name) or progress.ExerciseProgress()
-    if not (entry.passed or entry.ever_passed or entry.gave_up or give_up):
-        _how_to_get_there(chosen, entry)
+    seen = tutoring.open_solution(ws=ws, state=state, exercise=chosen, give_up=give_up)
+    if not seen.shown:
+        _how_to_get_there(chosen, seen)
         raise SystemExit(1)
-    if give_up and not (entry.passed or entry.ever_passed or entry.gave_up):
-        state.exercise(chosen.name).gave_up = True
-        progress.save(ws, state)
+    if seen.gave_up:
         echo(_note("Your progress now records that you saw this solution before your code passed.\n"))
-    try:
-        mine = ws.module(chosen).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        mine = None
-    _beside(mine, chosen.solution.read_text(encoding="utf-8"), f"Your {chosen.filename}", "Reference solution",
+    _beside(seen.mine, seen.reference, f"Your {chosen.filename}", "Reference solution",
             files=(short(ws.module(chosen)), short(chosen.solution)))
-    if not entry.passed:
+    if not seen.passed:
         echo(f"\nNow make yours pass: learnnn check {chosen.name}")
 
 
-def _how_to_get_there(chosen, entry):
+def _how_to_get_there(chosen, seen):
     echo(f"The reference solution for {render.bold(chosen.name)} opens once your own code passes.")
-    if entry.max_score:
-        echo(f"Your last check scored {entry.score:g}/{entry.max_score:g}.")
-    seen = min(entry.hints, len(chosen.hints))
+    if seen.max_score:
+        echo(f"Your last check scored {seen.score:g}/{seen.max_score:g}.")
     echo(f"\n  1. learnnn check {chosen.name}     and fix the first failure it shows")
-    echo(f"  2. learnnn hint {chosen.name}      ({seen} of {len(chosen.hints)} hints seen)")
+    echo(f"  2. learnnn hint {chosen.name}      ({seen.hints_seen} of {len(chosen.hints)} hints seen)")
     echo(f"  3. learnnn lesson {chosen.lesson}")
     echo(f"\nOr see it now with learnnn solution {chosen.name} --give-up (your progress records that).")
 

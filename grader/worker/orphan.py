@@ -1,18 +1,23 @@
-"""The worker stops itself when the grader that started it is gone: nobody else would stop it."""
+"""The worker dies with the process that started it: nobody else would stop it.
+
+No thread watches the parent: seccomp (without TSYNC) and Landlock cover only the
+thread that installs them, so a thread started before them would run learner code
+outside both (the red team's a1/a8). The kernel does the watching instead.
+"""
+import ctypes
 import os
-import shutil
-import threading
-import time
+import signal
+
+PR_SET_PDEATHSIG = 1
 
 
-def watch_parent(folder):
-    """Exit (and remove ``folder``) once our parent changes. In a PID namespace the parent is bwrap's init."""
-    parent = os.getppid()
+def die_with_parent(parent):
+    """SIGKILL this process once ``parent`` (its parent's pid as first read at startup) exits.
 
-    def watch():
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        shutil.rmtree(folder, ignore_errors=True)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True).start()
+    The kernel sends the signal when the parent thread ends; a parent gone before
+    the request was made is caught by comparing getppid() with ``parent``.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0 or os.getppid() != parent:
+        os._exit(1)

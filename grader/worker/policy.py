@@ -4,8 +4,9 @@ Three walls, outermost first (the namespaces and mounts come from bwrap, see
 learnnn.isolation):
 
 * a seccomp filter (:func:`seccomp`): no new processes and no new threads (every
-  clone; the worker's own threads start before it), no exec, no ptrace or
-  process_vm_*, signals only to this process, no sockets, no mount, namespace,
+  clone; the worker starts none and refuses to serve with more than one), no exec,
+  no ptrace or process_vm_*, signals only to this process (kill, tgkill,
+  rt_(tg)sigqueueinfo; no fcntl F_SETOWN/F_SETSIG for SIGIO), no sockets, no mount, namespace,
   keyring, bpf or perf calls, no fallocate (it reserves disk past RLIMIT_FSIZE),
   no SysV shared memory or memfd (host RAM past RLIMIT_AS). Built here as a
   small BPF program instead of through libseccomp so the worker needs no native
@@ -27,7 +28,8 @@ import sys
 _ARCH = {  # machine -> (AUDIT_ARCH_*, syscall numbers)
     "x86_64": (0xC000003E, dict(
         fork=57, vfork=58, clone=56, clone3=435, execve=59, execveat=322, ptrace=101, process_vm_readv=310,
-        process_vm_writev=311, kill=62, tkill=200, tgkill=234, pidfd_open=434, pidfd_send_signal=424,
+        process_vm_writev=311, kill=62, tkill=200, tgkill=234, rt_sigqueueinfo=129, rt_tgsigqueueinfo=297,
+        fcntl=72, seccomp=317, pidfd_open=434, pidfd_send_signal=424,
         pidfd_getfd=438, socket=41, mount=165, umount2=166, unshare=272, setns=308, keyctl=250, add_key=248,
         request_key=249, bpf=321, perf_event_open=298, kexec_load=246, kexec_file_load=320, init_module=175,
         finit_module=313, delete_module=176, reboot=169, swapon=167, swapoff=168, pivot_root=155, chroot=161,
@@ -38,7 +40,8 @@ _ARCH = {  # machine -> (AUDIT_ARCH_*, syscall numbers)
         shmat=30, shmctl=31, shmdt=67, memfd_create=319, memfd_secret=447)),
     "aarch64": (0xC00000B7, dict(
         clone=220, clone3=435, execve=221, execveat=281, ptrace=117, process_vm_readv=270,
-        process_vm_writev=271, kill=129, tkill=130, tgkill=131, pidfd_open=434, pidfd_send_signal=424,
+        process_vm_writev=271, kill=129, tkill=130, tgkill=131, rt_sigqueueinfo=138, rt_tgsigqueueinfo=240,
+        fcntl=25, seccomp=277, pidfd_open=434, pidfd_send_signal=424,
         pidfd_getfd=438, socket=198, mount=40, umount2=39, unshare=97, setns=268, keyctl=219, add_key=217,
         request_key=218, bpf=280, perf_event_open=241, kexec_load=104, kexec_file_load=294, init_module=105,
         finit_module=273, delete_module=106, reboot=142, swapon=224, swapoff=225, pivot_root=41, chroot=51,
@@ -50,8 +53,11 @@ _ARCH = {  # machine -> (AUDIT_ARCH_*, syscall numbers)
 }
 _LD, _JEQ, _JGE, _RET = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|K variants, BPF_RET|K
 _ALLOW, _KILL, _ERRNO = 0x7FFF0000, 0x80000000, 0x00050000
-_EPERM, _ENOSYS = 1, 38
-_NR, _ARCH_AT, _ARG0 = 0, 4, 16  # offsets in struct seccomp_data (little-endian low word of args[0])
+_EPERM, _EINVAL, _ENOSYS = 1, 22, 38
+_NR, _ARCH_AT, _ARG0, _ARG1 = 0, 4, 16, 24  # offsets in struct seccomp_data (little-endian low words of args)
+_OWN_PID = ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo")  # arg0 is the target's tgid
+_ALLOWED = {"clone3", "fcntl", "seccomp", *_OWN_PID}  # in the table for a rule of their own, not refused outright
+_F_SETOWN, _F_SETSIG, _F_SETOWN_EX = 8, 10, 15  # SIGIO to another process: a signal without kill()
 
 
 def _libc():
@@ -66,7 +72,7 @@ def seccomp_program(machine, own_pid):
     if machine not in _ARCH:
         return None
     arch, nr = _ARCH[machine]
-    denied = sorted(set(nr.values()) - {nr["clone3"], nr["kill"], nr["tgkill"]})
+    denied = sorted(number for name, number in nr.items() if name not in _ALLOWED)
     errno = lambda e: (_RET, 0, 0, _ERRNO | e)  # noqa: E731
     prog = [(_LD, 0, 0, _ARCH_AT), (_JEQ, 1, 0, arch), (_RET, 0, 0, _KILL), (_LD, 0, 0, _NR)]
     if machine == "x86_64":
@@ -74,9 +80,11 @@ def seccomp_program(machine, own_pid):
     for number in denied:
         prog += [(_JEQ, 0, 1, number), errno(_EPERM)]
     prog += [(_JEQ, 0, 1, nr["clone3"]), errno(_ENOSYS)]  # glibc then falls back to clone, refused above
-    for name in ("kill", "tgkill"):  # a thread or process may signal itself (abort, faulthandler), nobody else
+    for name in _OWN_PID:  # a thread or process may signal itself (abort, faulthandler), nobody else
         prog += [(_JEQ, 0, 3, nr[name]), (_LD, 0, 0, _ARG0), (_JEQ, 1, 0, own_pid), errno(_EPERM),
                  (_LD, 0, 0, _NR)]
+    prog += [(_JEQ, 0, 5, nr["fcntl"]), (_LD, 0, 0, _ARG1),  # fcntl's other commands fall through to allow
+             (_JEQ, 2, 0, _F_SETOWN), (_JEQ, 1, 0, _F_SETSIG), (_JEQ, 0, 1, _F_SETOWN_EX), errno(_EPERM)]
     prog += [(_RET, 0, 0, _ALLOW)]
     return prog
 
@@ -91,12 +99,31 @@ def seccomp():
     fprog = struct.pack("@HP", len(prog), ctypes.addressof(buf))  # struct sock_fprog, native alignment
     libc = _libc()
     PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
+    SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC = 1, 1
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         return f"prctl(NO_NEW_PRIVS) failed: {os.strerror(ctypes.get_errno())}"
     arg = ctypes.create_string_buffer(fprog)
-    if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(arg), 0, 0) != 0:
+    # seccomp(2) with TSYNC puts every thread of the process under the filter (prctl only the calling one);
+    # serve still refuses to run with more than one thread, since Landlock covers only the calling thread.
+    done = libc.syscall(ctypes.c_long(_ARCH[platform.machine()][1]["seccomp"]), ctypes.c_long(SECCOMP_SET_MODE_FILTER),
+                        ctypes.c_long(SECCOMP_FILTER_FLAG_TSYNC), ctypes.c_void_p(ctypes.addressof(arg)))
+    if done > 0:
+        return f"thread {done} could not take the filter"
+    if done < 0 and ctypes.get_errno() not in (_ENOSYS, _EINVAL):
+        return f"the kernel refused the filter: {os.strerror(ctypes.get_errno())}"
+    if done < 0 and libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(arg), 0, 0) != 0:
         return f"the kernel refused the filter: {os.strerror(ctypes.get_errno())}"
     return ""
+
+
+def single_threaded():
+    """'' when this process has one thread, else why not: Landlock (and seccomp without TSYNC) covers only the
+    thread that raised it, so any other thread would run learner code outside the walls."""
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError as exc:
+        return f"could not count its threads ({exc.strerror})"
+    return "" if len(tasks) == 1 else f"{len(tasks)} threads run in the worker; only the one behind the walls may"
 
 
 # ---------------------------------------------------------------- Landlock

@@ -69,13 +69,14 @@ def _setup(config, blobs):
     for name, index in config["files"].items():
         with open(f"{name}.py", "wb") as f:
             f.write(blobs[index].tobytes())
-    orphan.watch_parent(os.getcwd())
     policy.limit(config["memory_mb"], config["cpu_seconds"])
     walls = {}
     if config.get("landlock"):
         walls["landlock"] = policy.landlock(config["landlock"]["read_only"], [os.getcwd()])
     if config.get("seccomp"):
         walls["seccomp"] = policy.seccomp()
+    if config.get("landlock") or config.get("seccomp"):
+        walls["threads"] = policy.single_threaded()
     policy.audit(os.getcwd(), config["deny_read"], config["refused_imports"])
     sys.path.insert(0, os.getcwd())
     return walls
@@ -156,8 +157,10 @@ def serve(proto_in, proto_out):
                                           "missing_module": exc.name if isinstance(exc, ModuleNotFoundError) else None}})
 
 
-def main(output_fd):
-    """Serve on stdin/stdout; ``output_fd`` is the grader's file for what learner code prints (it can't be swapped)."""
+def main(output_fd, parent=None):
+    """Serve on stdin/stdout; ``output_fd`` is the grader's file for what learner code prints (it can't be swapped);
+    ``parent``: our parent's pid as the bootstrap first read it (we die with it)."""
+    orphan.die_with_parent(os.getppid() if parent is None else parent)
     proto_in = os.fdopen(os.dup(0), "rb", buffering=0)
     proto_out = os.fdopen(os.dup(1), "wb")
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)

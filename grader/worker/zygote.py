@@ -32,7 +32,7 @@ MESSAGE_BYTES = 4096
 FDS = 4  # request, reply, learner output, start-up errors
 
 
-def _child(control, fds, folder):
+def _child(control, fds, folder, zygote):
     """The forked worker: never returns."""
     code = 1
     try:
@@ -43,7 +43,7 @@ def _child(control, fds, folder):
         os.closerange(4, max(os.sysconf("SC_OPEN_MAX"), 4096))
         os.chdir(folder)
         os.environ.update(HOME=folder, TMPDIR=folder, MPLCONFIGDIR=folder)
-        serve.main(3)
+        serve.main(3, zygote)  # it dies with the zygote
         code = 0
     except BaseException:  # noqa: B036 (nothing may escape into the zygote's loop)
         try:
@@ -90,9 +90,10 @@ def _answer(request, fds, children, root, control):
     if op == "spawn" and len(fds) == FDS and wid not in children:
         folder = os.path.join(root, str(wid))
         os.mkdir(folder, 0o700)
+        zygote = os.getpid()
         pid = os.fork()
         if pid == 0:
-            _child(control, fds, folder)
+            _child(control, fds, folder, zygote)
         children[wid] = (pid, folder)
         return {"id": wid, "spawned": True}
     if op == "end" and wid in children and isinstance(request.get("grace"), (int, float)):
