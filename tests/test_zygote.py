@@ -100,7 +100,7 @@ def test_a_forked_worker_cannot_reach_the_zygote_or_its_sibling(tmp_path):
         folder_b, pid_b, zygote_b = b.call("probe", "where")
         assert zygote_a == zygote_b and folder_a != folder_b  # two children of one zygote, side by side
         assert os.path.dirname(folder_a) == os.path.dirname(folder_b) == isolation.SCRATCH
-        assert a.walls == b.walls == {"seccomp": "", "landlock": ""}
+        assert a.walls == b.walls == {"seccomp": "", "landlock": "", "threads": ""}
         held = a.call("probe", "descriptors")
         assert "pipe:" in held and "socket:" not in held, held  # pipes, the output file, /dev/null
         log = b.call("probe", "attack", folder_a, pid_a)
