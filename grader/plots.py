@@ -142,8 +142,8 @@ def plot_activations(*, course, ws, out=None):
     and, for each function, whether it matches the reference.
     """
     from . import reference
-    from .plugin import sandbox_spec
     from .sandbox import Sandbox
+    from .workers import sandbox_spec
 
     exercise = course.exercise("activations")
     names = [n for base in ACTIVATIONS for n in (base, f"{base}_grad")]
