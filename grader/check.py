@@ -36,7 +36,7 @@ def run_checks(*, course, source_dir, exercises, plugins=(), budget_factor=None,
     lanes = min(2, os.cpu_count() or 1) if lanes is None else lanes
     workers = Workers(source_dir)
     try:
-        if names:  # the first worker boots (bwrap, NumPy) on the other core while we import pytest and collect
+        if names:  # the first worker starts (bwrap, NumPy) while we import pytest and collect
             workers.prestart(course.exercise(names[0]))
         import pytest  # deferred: only checks pay for importing pytest
 

@@ -72,9 +72,7 @@ class LearnnnPlugin:
         self.artifacts = {e.name: {} for e in self.exercises}  # bulky data for the CLI (e.g. a loss history)
         self.problems = {}  # exercise -> why none of its tests could run
         self.reasons = {}  # exercise -> {why a test failed: the first test that failed for it}
-        self.workers = workers if workers is not None else Workers(self.source_dir)
-        if self.exercises:
-            self.workers.prestart(self.exercises[0])  # a no-op when run_checks started it before importing pytest
+        self.workers = workers if workers is not None else Workers(self.source_dir)  # run_checks prestarts its own
 
     # -- workers
 

@@ -1,9 +1,10 @@
 """The workers of one check: which files each one gets, one per exercise (plus spares for a model's
-second lane), and starting the first before pytest loads.
+second lane), and starting the first while pytest loads.
 
-Nothing here imports pytest: ``learnnn check`` starts the first worker, whose NumPy import is most of
-its start-up, and then imports pytest while that worker boots on the other core.
+Nothing here imports pytest: ``learnnn check`` starts the first worker from a thread (the isolation
+probe, a bwrap start, is spent waiting), then imports pytest while that worker boots on the other core.
 """
+import threading
 from pathlib import Path
 
 from . import reference as references
@@ -40,20 +41,40 @@ class Workers:
     def __init__(self, source_dir):
         self.source_dir = Path(source_dir)
         self.sandboxes = {}
+        self._started = self._closing = None  # set by prestart's thread, and for it
 
     def get(self, exercise, spare=0):
+        if self._started is not None:
+            self._started.wait()  # a sandbox is used by one thread at a time
         key = f"{exercise.name}#{spare}" if spare else exercise.name
         if key not in self.sandboxes:
             self.sandboxes[key] = Sandbox(sandbox_spec(exercise, self.source_dir))
         return self.sandboxes[key]
 
     def prestart(self, exercise):
-        """Start ``exercise``'s worker now, so it imports NumPy while the caller loads pytest and collects
-        (its learner modules are read when the first call comes, not now). Not when the learner's file is
-        missing: every test then fails without calling in."""
-        if (self.source_dir / exercise.filename).is_file():
-            self.get(exercise).start()
+        """Start ``exercise``'s worker from a thread and return at once, so the isolation probe and the worker's
+        NumPy import overlap what the caller does next (import pytest, collect). The learner's modules are read
+        at the first call, not now. Nothing when the learner's file is missing: no test then calls in."""
+        if self._started is None and (self.source_dir / exercise.filename).is_file():
+            sandbox = self.get(exercise)
+            self._started, self._closing = threading.Event(), threading.Event()
+            threading.Thread(target=self._start, args=(sandbox,), daemon=True).start()
+
+    def _start(self, sandbox):
+        try:
+            sandbox.start()
+        except Exception:  # the first call starts it again, in the caller's thread, and reports why not
+            sandbox.close()
+        finally:
+            self._started.set()
+        # bwrap's --die-with-parent watches the thread that started it, not the process: this thread lives
+        # until the worker is closed, or the worker would be killed as it ends.
+        self._closing.wait()
 
     def close(self):
+        if self._started is not None:
+            self._started.wait()
         for sandbox in self.sandboxes.values():
             sandbox.close()
+        if self._closing is not None:
+            self._closing.set()
