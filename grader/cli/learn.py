@@ -211,8 +211,9 @@ def check(exercise, workspace_dir, as_json, everything):
     checked = check_workspace(course=course, ws=ws, exercises=chosen, draw_plots=False)  # drawn after the result
     from .. import isolation
 
-    note = isolation.process_only_note(ws.state_dir if ws.managed else None)  # after: the check probes the tier
-    if note:                                                                  # while pytest loads
+    # Asked after the check, which probes the isolation tier while pytest loads; shown before its result.
+    note = isolation.process_only_note(ws.state_dir if ws.managed else None)
+    if note:
         echo(note, err=True)
     results, regressed, state = checked.results, checked.regressed, checked.state
     if as_json:
