@@ -3,7 +3,7 @@ pytest run of the same hidden suite with the learner's module imported in-proces
 
 Run by hand from a checkout with learnnn installed:  python benchmarks/bench_check.py [runs] [--as-is]
 Goal (issue 15): the check costs at most 1.25x the floor. Wall times need a quiet machine; the
-CPU-seconds (workers included) hold up on a busy one.
+CPU-seconds (workers included) hold up on a busy one. The two alternate, run by run.
 
 Both sides run as after `pip install`: learnnn's modules (the worker's included) compiled to bytecode
 once, and bytecode written as usual (PYTHONDONTWRITEBYTECODE dropped). In an editable checkout with that
@@ -74,17 +74,24 @@ def installed_bytecode():
 
 def timed(cmd, cwd, runs):
     """(median wall s, min wall s, median CPU s) of ``runs`` runs of ``cmd``, its workers included."""
+    return interleaved({"only": (cmd, cwd)}, runs)["only"]
+
+
+def interleaved(cmds, runs):
+    """{name: (median wall s, min wall s, median CPU s)} of ``runs`` rounds that each run every command of
+    ``cmds`` ({name: (argv, cwd)}) once, in turn: load that drifts during the benchmark weighs on all alike."""
     # No third-party plugin autoloading in either run: the floor is as low as pytest goes.
     env = {**installed_bytecode(), **ENV}  # BLAS on one thread, as in the workers
-    times, cpus = [], []
+    times, cpus = {name: [] for name in cmds}, {name: [] for name in cmds}
     for _ in range(runs):
-        start, used = time.perf_counter(), cpu()
-        out = run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
-        times.append(time.perf_counter() - start)
-        cpus.append(cpu() - used)
-        if out.returncode != 0:
-            sys.exit(f"{' '.join(cmd)} failed:\n{out.stdout}\n{out.stderr}")
-    return statistics.median(times), min(times), statistics.median(cpus)
+        for name, (cmd, cwd) in cmds.items():
+            start, used = time.perf_counter(), cpu()
+            out = run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
+            times[name].append(time.perf_counter() - start)
+            cpus[name].append(cpu() - used)
+            if out.returncode != 0:
+                sys.exit(f"{' '.join(cmd)} failed:\n{out.stdout}\n{out.stderr}")
+    return {name: (statistics.median(times[name]), min(times[name]), statistics.median(cpus[name])) for name in cmds}
 
 
 def main(runs=15):
@@ -95,10 +102,11 @@ def main(runs=15):
         shutil.copy(exercise.solution, ws / "activations.py")
         learnnn = [sys.executable, "-m", "learnnn", "check", "activations", "--workspace", str(ws)]
         bare = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(floor_dir)]
-        timed(bare, floor_dir, 2), timed(learnnn, ws, 2)  # warm the file cache
+        cmds = {"floor": (bare, floor_dir), "check": (learnnn, ws)}
+        interleaved(cmds, 2)  # warm the file cache
         load = os.getloadavg()[0]
-        floor = timed(bare, floor_dir, runs)
-        check = timed(learnnn, ws, runs)
+        timings = interleaved(cmds, runs)
+        floor, check = timings["floor"], timings["check"]
     print("CPU s: " + ("every process of the run, workers included (a cpuacct cgroup)" if CGROUP is not None else
                        "RUSAGE_CHILDREN: workers killed under bubblewrap are not counted (run as root for a cgroup)"))
     print(f"load average {load:.2f} -> {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
