@@ -1,11 +1,17 @@
 """How much does the sandbox cost? `learnnn check activations` against the floor: a bare
 pytest run of the same hidden suite with the learner's module imported in-process.
 
-Run by hand from a checkout with learnnn installed:  python benchmarks/bench_check.py [runs]
+Run by hand from a checkout with learnnn installed:  python benchmarks/bench_check.py [runs] [--as-is]
 Goal (issue 15): the check costs at most 1.25x the floor. Wall times need a quiet machine; the
-CPU-seconds (workers included) hold up on a busy one.
+CPU-seconds (workers included) hold up on a busy one. The two alternate, run by run.
+
+Both sides run as after `pip install`: learnnn's modules (the worker's included) compiled to bytecode
+once, and bytecode written as usual (PYTHONDONTWRITEBYTECODE dropped). In an editable checkout with that
+variable set, every check would compile some 30 modules from source (~60 ms) that no installed copy does.
+``--as-is`` runs in the environment as it is instead.
 """
 import atexit
+import compileall
 import os
 import resource
 import shutil
@@ -54,19 +60,38 @@ def run(cmd, **kwargs):
     return subprocess.run(cmd, **kwargs)
 
 
+AS_IS = "--as-is" in sys.argv
+
+
+def installed_bytecode():
+    """Compile learnnn and its course modules as `pip install` does; returns the environment to run in."""
+    if AS_IS:
+        return dict(os.environ)
+    for folder in (manifest.PACKAGE, manifest.data_dir("solutions")):
+        compileall.compile_dir(folder, quiet=1)
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed(cmd, cwd, runs):
     """(median wall s, min wall s, median CPU s) of ``runs`` runs of ``cmd``, its workers included."""
+    return interleaved({"only": (cmd, cwd)}, runs)["only"]
+
+
+def interleaved(cmds, runs):
+    """{name: (median wall s, min wall s, median CPU s)} of ``runs`` rounds that each run every command of
+    ``cmds`` ({name: (argv, cwd)}) once, in turn: load that drifts during the benchmark weighs on all alike."""
     # No third-party plugin autoloading in either run: the floor is as low as pytest goes.
-    env = {**os.environ, **ENV}  # BLAS on one thread, as in the workers
-    times, cpus = [], []
+    env = {**installed_bytecode(), **ENV}  # BLAS on one thread, as in the workers
+    times, cpus = {name: [] for name in cmds}, {name: [] for name in cmds}
     for _ in range(runs):
-        start, used = time.perf_counter(), cpu()
-        out = run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
-        times.append(time.perf_counter() - start)
-        cpus.append(cpu() - used)
-        if out.returncode != 0:
-            sys.exit(f"{' '.join(cmd)} failed:\n{out.stdout}\n{out.stderr}")
-    return statistics.median(times), min(times), statistics.median(cpus)
+        for name, (cmd, cwd) in cmds.items():
+            start, used = time.perf_counter(), cpu()
+            out = run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
+            times[name].append(time.perf_counter() - start)
+            cpus[name].append(cpu() - used)
+            if out.returncode != 0:
+                sys.exit(f"{' '.join(cmd)} failed:\n{out.stdout}\n{out.stderr}")
+    return {name: (statistics.median(times[name]), min(times[name]), statistics.median(cpus[name])) for name in cmds}
 
 
 def main(runs=15):
@@ -77,13 +102,15 @@ def main(runs=15):
         shutil.copy(exercise.solution, ws / "activations.py")
         learnnn = [sys.executable, "-m", "learnnn", "check", "activations", "--workspace", str(ws)]
         bare = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(floor_dir)]
-        timed(bare, floor_dir, 2), timed(learnnn, ws, 2)  # warm the file cache
+        cmds = {"floor": (bare, floor_dir), "check": (learnnn, ws)}
+        interleaved(cmds, 2)  # warm the file cache
         load = os.getloadavg()[0]
-        floor = timed(bare, floor_dir, runs)
-        check = timed(learnnn, ws, runs)
+        timings = interleaved(cmds, runs)
+        floor, check = timings["floor"], timings["check"]
     print("CPU s: " + ("every process of the run, workers included (a cpuacct cgroup)" if CGROUP is not None else
                        "RUSAGE_CHILDREN: workers killed under bubblewrap are not counted (run as root for a cgroup)"))
-    print(f"load average {load:.2f} -> {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print(f"load average {load:.2f} -> {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
+          + ("the environment as it is" if AS_IS else "bytecode compiled and cached, as after pip install"))
     print(f"{'':28}{'median s':>10}{'min s':>10}{'CPU s':>10}")
     print(f"{'bare pytest, in-process':28}{floor[0]:10.3f}{floor[1]:10.3f}{floor[2]:10.3f}")
     print(f"{'learnnn check activations':28}{check[0]:10.3f}{check[1]:10.3f}{check[2]:10.3f}")
@@ -92,4 +119,5 @@ def main(runs=15):
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 15)
+    counts = [int(a) for a in sys.argv[1:] if a.isdigit()]
+    main(counts[0] if counts else 15)

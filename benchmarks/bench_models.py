@@ -2,7 +2,7 @@
 pytest run of the activations suite in-process (what any check costs, see bench_check.py) plus the
 time the reference takes to train the same splits in one process.
 
-Run by hand from a checkout with learnnn installed:  python benchmarks/bench_models.py [runs]
+Run by hand from a checkout with learnnn installed:  python benchmarks/bench_models.py [runs] [--as-is]
 Goal (issue 15): each check within 1.3x of that floor. The check trains independent splits in two
 workers at once, so its wall time can fall below the floor's on a quiet 2-core machine; its
 CPU-seconds (workers included) can't, and are the steady figure on a busy one.
@@ -18,7 +18,7 @@ from pathlib import Path
 from learnnn import manifest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_check import timed  # noqa: E402
+from bench_check import AS_IS, timed  # noqa: E402
 from inprocess import ENV, floor_folder  # noqa: E402
 
 # The reference trains every split of the task in this one process: (wall s, CPU s) on stdout.
@@ -72,7 +72,8 @@ def main(runs=5):
             rows[name] = (train, check)
             loads.append(os.getloadavg()[0])
     print(f"load average (1 min) at the start and after each exercise: {', '.join(f'{x:.2f}' for x in loads)}; "
-          f"{os.cpu_count()} cores; medians of {runs} runs")
+          f"{os.cpu_count()} cores; medians of {runs} runs; "
+          + ("the environment as it is" if AS_IS else "bytecode compiled and cached, as after pip install"))
     print(f"{'':34}{'wall s':>9}{'CPU s':>9}")
     print(f"{'bare pytest, activations':34}{base[0]:9.2f}{base[2]:9.2f}")
     for name, (train, check) in rows.items():
@@ -84,4 +85,5 @@ def main(runs=5):
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
+    counts = [int(a) for a in sys.argv[1:] if a.isdigit()]
+    main(counts[0] if counts else 5)

@@ -8,10 +8,14 @@ import warnings
 from dataclasses import dataclass, field
 
 from .manifest import PACKAGE
-from .plugin import LearnnnPlugin
 from .results import CheckResult, TestOutcome
 
 SUITES = PACKAGE / "suites"
+# pytest's built-in plugins a hidden suite never uses (no tmp_path, monkeypatch, logging, skip marks, output
+# capture: our stdout is redirected): left unloaded, they cost nothing at start-up and nothing per test.
+UNUSED_PLUGINS = ("cacheprovider", "stepwise", "warnings", "unraisableexception", "threadexception", "capture",
+                  "debugging", "doctest", "faulthandler", "junitxml", "legacypath", "logging", "monkeypatch",
+                  "pastebin", "recwarn", "setuponly", "setupplan", "skipping", "subtests", "tmpdir", "unittest")
 
 
 def run_checks(*, course, source_dir, exercises, plugins=(), budget_factor=None, lanes=None, early_stop=True):
@@ -26,26 +30,32 @@ def run_checks(*, course, source_dir, exercises, plugins=(), budget_factor=None,
     exercise's calls share its time budget (the manifest's ``time_budget``, or
     ``budget_factor`` times its ``time_limit`` when given).
     """
-    import pytest  # deferred: only checks pay for importing pytest
+    from .workers import Workers
 
     names = [course.exercise(n).name for n in exercises]
     lanes = min(2, os.cpu_count() or 1) if lanes is None else lanes
-    plugin = LearnnnPlugin(course=course, source_dir=source_dir, exercises=names, budget_factor=budget_factor,
-                           lanes=lanes, early_stop=early_stop)
-    args = [str(course.exercise(n).suite) for n in names] + [
-        "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES), "--confcutdir", str(SUITES),
-        "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:warnings",
-        "-p", "no:unraisableexception", "-p", "no:threadexception", "--assert=plain",
-        "--import-mode=importlib", "-s", "-q", "--no-header", "--tb=no",
-        "--continue-on-collection-errors"]  # one suite that can't load doesn't stop the others of the session
-    started = time.perf_counter()
-    os.environ.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # a stray installed plugin must not change grades
+    workers = Workers(source_dir)
     try:
+        if names:  # the first worker starts (bwrap, NumPy) while we import pytest and collect
+            workers.prestart(course.exercise(names[0]))
+        import pytest  # deferred: only checks pay for importing pytest
+
+        from .plugin import LearnnnPlugin
+
+        plugin = LearnnnPlugin(course=course, source_dir=source_dir, exercises=names, budget_factor=budget_factor,
+                               lanes=lanes, early_stop=early_stop, workers=workers)
+        args = [str(course.exercise(n).suite) for n in names] + [
+            "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES), "--confcutdir", str(SUITES),
+            *(f"-pno:{name}" for name in UNUSED_PLUGINS), "--assert=plain",
+            "--import-mode=importlib", "-q", "--no-header", "--tb=no",
+            "--continue-on-collection-errors"]  # one suite that can't load doesn't stop the others of the session
+        started = time.perf_counter()
+        os.environ.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # a stray installed plugin must not change grades
         with contextlib.redirect_stdout(io.StringIO()) as out, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the suites' own arithmetic on extreme values is not the learner's
             code = pytest.main(args, plugins=[plugin, *plugins])
     finally:
-        plugin.close()  # also when pytest stops before its unconfigure hook
+        workers.close()  # also when pytest stops before its unconfigure hook
     seconds = time.perf_counter() - started
     if code == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt  # pytest swallowed a Ctrl-C; the caller decides what stopping means
@@ -82,7 +92,6 @@ def check_workspace(*, course, ws, exercises, plugins=(), draw_plots=True):
     curves a suite recorded (unless ``draw_plots`` is False: `learnnn check` draws them once the result is
     on screen). What `learnnn check` and `learnnn watch` both do; nothing is printed."""
     from . import progress
-    from .plots import save_training_plot
 
     digests = {n: ws.digest(n) for n in exercises}  # the files as they were when the check began
     results = run_checks(course=course, source_dir=ws.root, exercises=exercises, plugins=plugins)
@@ -92,7 +101,11 @@ def check_workspace(*, course, ws, exercises, plugins=(), draw_plots=True):
         if state.exercise(result.exercise).ever_passed and not result.passed:
             done.regressed.append(result.exercise)
         state.record_check(result, digests[result.exercise])
-        plot = save_training_plot(ws, result) if ws.managed and draw_plots else None  # never into a plain folder
+        plot = None
+        if ws.managed and draw_plots:  # never into a plain folder
+            from .plots import save_training_plot  # deferred: matplotlib loads only for a plot
+
+            plot = save_training_plot(ws, result)
         if plot:
             done.plots[result.exercise] = plot
     progress.save(ws, state)

@@ -7,6 +7,7 @@ proves the arrays equal ``load_iris(return_X_y=True)`` and ``load_digits(return_
 import functools
 import gzip
 import importlib.util
+import io
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +25,10 @@ def _data_dir():
 
 
 def _read(path, *, skip_header):
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt") as f:
-        table = np.loadtxt(f, delimiter=",", skiprows=1 if skip_header else 0)
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        data = gzip.decompress(data)  # whole: half the time of parsing through gzip.open's text stream
+    table = np.loadtxt(io.StringIO(data.decode("utf-8")), delimiter=",", skiprows=1 if skip_header else 0)
     return np.ascontiguousarray(table[:, :-1]), table[:, -1].astype(np.int64)
 
 

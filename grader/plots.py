@@ -140,8 +140,8 @@ def plot_activations(*, course, ws, out=None):
     if drawing.missing():
         raise drawing.PlotsUnavailable(f"can't draw your activation functions: {drawing.MISSING}")
     from . import reference
-    from .plugin import sandbox_spec
     from .sandbox import Sandbox
+    from .workers import sandbox_spec
 
     exercise = course.exercise("activations")
     names = [n for base in ACTIVATIONS for n in (base, f"{base}_grad")]

@@ -12,15 +12,11 @@ import pytest
 
 from . import reference as references
 from .feedback import failure_reason, same_reason
-from .manifest import PACKAGE, stub_functions
 from .budget import Budget
 from .outcomes import LearnerFailure, Outcome
 from .printable import printable
 from .results import TestOutcome
-from .sandbox import Sandbox, SandboxSpec
-from .zygote import Zygote, wanted as zygote_wanted
-
-REFUSED_IMPORTS = ("sklearn.neural_network", "torch", "tensorflow", "keras", "jax", "learnnn")
+from .workers import REFUSED_IMPORTS, Workers, sandbox_spec  # noqa: F401 (their home before workers.py)
 
 
 class LearnerModule:
@@ -63,29 +59,9 @@ class LearnerModule:
         return self._sandbox.last
 
 
-def sandbox_spec(exercise, source_dir):
-    """Which files go into the worker: the learner's module, and the earlier ones it may import."""
-    source_dir = Path(source_dir)
-    files = {}
-    for name in exercise.earlier:
-        learner_copy = source_dir / f"{name}.py"
-        if exercise.own_stack:
-            if learner_copy.is_file():
-                files[name] = learner_copy
-        else:
-            files[name] = references.data_dir("solutions") / f"{name}.py"
-    files[exercise.name] = source_dir / exercise.filename
-    named = {}
-    for module in files:  # a Named("relu") argument is the copied module's relu; earlier modules win a clash
-        for function in stub_functions(references.data_dir("exercises") / f"{module}.py"):
-            named.setdefault(function, module)
-    return SandboxSpec(files=files, time_limit=exercise.time_limit, memory_mb=exercise.memory_mb,
-                       deny_read=[PACKAGE, references.data_dir("solutions"), source_dir.resolve()],
-                       refused_imports=list(REFUSED_IMPORTS), named=named)
-
-
 class LearnnnPlugin:
-    def __init__(self, *, course, source_dir, exercises, budget_factor=None, lanes=1, early_stop=False):
+    def __init__(self, *, course, source_dir, exercises, budget_factor=None, lanes=1, early_stop=False,
+                 workers=None):
         self.course = course
         self.model_grading = {"lanes": lanes, "early_stop": early_stop}
         self.budgets = {n: Budget(course.exercise(n), seconds=budget_factor * course.exercise(n).time_limit
@@ -97,30 +73,22 @@ class LearnnnPlugin:
         self.artifacts = {e.name: {} for e in self.exercises}  # bulky data for the CLI (e.g. a loss history)
         self.problems = {}  # exercise -> why none of its tests could run
         self.reasons = {}  # exercise -> {why a test failed: the first test that failed for it}
-        self.sandboxes = {}
-        # One sandbox for the session, a fresh forked worker per exercise (see learnnn.zygote).
-        self.zygote = Zygote() if zygote_wanted() else None
-        first = self.exercises[0] if self.exercises else None
-        if first and (self.source_dir / first.filename).is_file():
-            # the worker (or the zygote) imports numpy while pytest starts up and collects
-            self.zygote.start() if self.zygote else self.sandbox(first).start()
+        self.workers = workers if workers is not None else Workers(self.source_dir)  # run_checks prestarts its own
 
     # -- workers
 
+    @property
+    def sandboxes(self):
+        return self.workers.sandboxes
+
     def sandbox(self, exercise, spare=0):
-        key = f"{exercise.name}#{spare}" if spare else exercise.name
-        if key not in self.sandboxes:
-            self.sandboxes[key] = Sandbox(sandbox_spec(exercise, self.source_dir), zygote=self.zygote)
-        return self.sandboxes[key]
+        return self.workers.get(exercise, spare)
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "points(w): this test's weight when the exercise's points are split (default 1)")
 
     def close(self):
-        for sandbox in self.sandboxes.values():
-            sandbox.close()
-        if self.zygote is not None:
-            self.zygote.close()
+        self.workers.close()
 
     def pytest_unconfigure(self, config):
         self.close()

@@ -127,17 +127,32 @@ class Zygote:
         argv[len(argv) - argv[::-1].index("--"):] = isolation.zygote_command(
             isolation.runtime().python, isolation.LIB, theirs.fileno())
         self._errors = tempfile.TemporaryFile(prefix="learnnn-zygote-")
-        try:
-            # bwrap's own environment: TMPDIR names the run's temp folder, so processes.reap finds it.
-            self.proc = subprocess.Popen(argv, cwd="/", env={"TMPDIR": tempfile.gettempdir()},
-                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._errors,
-                                         pass_fds=[theirs.fileno()], start_new_session=True)
-        except BaseException:
+        started, stop, ready = {}, threading.Event(), threading.Event()
+
+        def keeper():
+            try:
+                # bwrap's own environment: TMPDIR names the run's temp folder, so processes.reap finds it.
+                started["proc"] = subprocess.Popen(argv, cwd="/", env={"TMPDIR": tempfile.gettempdir()},
+                                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                                   stderr=self._errors, pass_fds=[theirs.fileno()],
+                                                   start_new_session=True)
+            except BaseException as exc:
+                started["error"] = exc
+            finally:
+                ready.set()
+            # bwrap's --die-with-parent watches the thread that started it, not the process: a model lane's
+            # thread may ask for the first worker and end, so this thread lives until the zygote is closed.
+            stop.wait()
+
+        threading.Thread(target=keeper, daemon=True).start()
+        ready.wait()
+        theirs.close()
+        if "error" in started:
             ours.close()
             self._errors.close()
-            raise
-        finally:
-            theirs.close()
+            stop.set()
+            raise started["error"]
+        self.proc, self._stop = started["proc"], stop
         self.control = ours
         self._answered = False
 
@@ -232,6 +247,7 @@ class Zygote:
                     pass
             self.proc.wait()
             self.proc = None
+            self._stop.set()
         for handle in (self.control, self._errors):
             if handle is not None:
                 handle.close()

@@ -92,7 +92,7 @@ def test_stub_failures_say_what_to_do(graded):
 def test_course_content_comes_from_the_course_not_the_engine(course, tmp_path):
     """What a Named argument may stand for is read from the stubs; what a model builds on from the solutions."""
     from learnnn import modelgrading
-    from learnnn.plugin import sandbox_spec
+    from learnnn.workers import sandbox_spec
 
     named = sandbox_spec(course.exercise("layers"), tmp_path).named
     assert named["relu"] == named["softmax"] == "activations" and named["dense_forward"] == "layers"

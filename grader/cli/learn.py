@@ -208,11 +208,13 @@ def check(exercise, workspace_dir, as_json, everything):
         chosen = [current_exercise(course, ws, state, command="check").name]
     if len(chosen) > 1 and not as_json:
         echo(render.dim(f"re-checking {len(chosen)} exercises: {', '.join(chosen)}"))
+    checked = check_workspace(course=course, ws=ws, exercises=chosen, draw_plots=False)  # drawn after the result
     from .. import isolation
+
+    # Asked after the check, which probes the isolation tier while pytest loads; shown before its result.
     note = isolation.process_only_note(ws.state_dir if ws.managed else None)
     if note:
         echo(note, err=True)
-    checked = check_workspace(course=course, ws=ws, exercises=chosen, draw_plots=False)  # drawn after the result
     results, regressed, state = checked.results, checked.regressed, checked.state
     if as_json:
         data = [r.to_json() for r in results]
