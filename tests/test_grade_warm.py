@@ -4,8 +4,6 @@ import os
 import sys
 import tempfile
 import threading
-import time
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -15,7 +13,7 @@ from learnnn.check import SUITES, run_checks
 from learnnn.cli import app
 from learnnn.intake import Submission
 
-from conftest import write_course
+from conftest import processes_under, settled, write_course
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the sandbox needs POSIX")
 
@@ -24,22 +22,6 @@ ACT = (SOLUTIONS / "activations.py").read_text()
 NEURON = (SOLUTIONS / "neuron.py").read_text()
 STUB = (manifest.data_dir("exercises") / "neuron.py").read_text()
 HANGS = ACT.replace("def relu(z):\n", "def relu(z):\n    import time\n    time.sleep(60)\n", 1)
-
-
-def processes_under(folder):
-    """PIDs of live processes whose working folder or TMPDIR lies under ``folder`` (ours alone)."""
-    folder, found = os.path.realpath(folder), []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-            cwd = os.readlink(f"/proc/{pid}/cwd")
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        tmpdir = next((v[7:].decode() for v in environ if v.startswith(b"TMPDIR=")), "")
-        if state != "Z" and any(p == folder or p.startswith(folder + os.sep) for p in (tmpdir, cwd)):
-            found.append(int(pid))
-    return found
 
 
 @pytest.fixture
@@ -150,10 +132,7 @@ def test_an_idle_shared_child_stops_by_itself(small_course, own_tmp):
     children = watchdog.Children(str(own_tmp), idle=0.1)  # a Dask worker's, between runs
     with children.child() as child:
         assert child.grade((Submission("", files={}), small_course, None, False), 120).kind == "ok"
-    deadline = time.monotonic() + 60
-    while processes_under(own_tmp) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert processes_under(own_tmp) == [] and list(own_tmp.iterdir()) == []
+    assert not settled(lambda: processes_under(own_tmp) or list(own_tmp.iterdir()))
 
 
 def test_the_child_puts_back_what_a_job_changed(small_course, solution_copy, tmp_path, monkeypatch):
