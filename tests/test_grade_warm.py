@@ -159,3 +159,22 @@ def test_the_child_puts_back_what_a_job_changed(small_course, solution_copy, tmp
     finally:
         stop.set()
         lingering.join()
+
+
+def test_missing_exercises_cost_one_session_once_per_process(small_course, monkeypatch):
+    from learnnn import check, grading
+
+    monkeypatch.setattr(grading, "_NOTHING", {})
+    sessions, run = [], check.run_checks
+
+    def counted(**kwargs):
+        sessions.append(kwargs["exercises"])
+        return run(**kwargs)
+
+    monkeypatch.setattr(check, "run_checks", counted)
+    empty = Submission("", files={})
+    first = grading.grade_submission(submission=empty, course=small_course)
+    second = grading.grade_submission(submission=empty, course=small_course)
+    assert sessions == [["activations", "neuron"]]  # both suites run on nothing in one session, the first time only
+    assert first.to_json() == second.to_json() and first.exercises["neuron"].status == "missing"
+    assert first.exercises["neuron"].max > 0 and first.exercises["neuron"].tests[0]["kind"] == "missing"
