@@ -17,6 +17,7 @@ puts back what a job changed in it (gradechild.py), so a submission graded by a
 warm child gets the bytes a fresh child would give. ``LEARNNN_FRESH_GRADER=1``
 starts a fresh child for every submission, as learnnn did before.
 """
+import atexit
 import contextlib
 import dataclasses
 import json
@@ -180,9 +181,11 @@ class Children:
     def child(self):
         """A child to grade one submission with: a waiting one that fits, or a new one."""
         with self._lock:
-            child = next((c for c in self._waiting if c.fits()), None)
-            if child is not None:
-                self._waiting.remove(child)
+            stale = [c for c in self._waiting if not c.fits()]  # dead, or started with another environment
+            child = next((c for c in self._waiting if c not in stale), None)
+            self._waiting = [c for c in self._waiting if c not in stale and c is not child]
+        for each in stale:
+            each.close()
         child = child or Child(self.within)
         try:
             yield child
@@ -221,6 +224,7 @@ def shared(within=None):
     with _shared_lock:
         if within not in _shared:
             _shared[within] = Children(within, idle=IDLE_SECONDS)
+            atexit.register(_shared[within].close)  # a Dask worker that shuts down leaves no grading process
         return _shared[within]
 
 
