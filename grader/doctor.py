@@ -164,7 +164,7 @@ def check_isolation(report):
     tier = isolation.tier()
     why = f" ({'; '.join(tier.missing)})" if tier.missing else ""
     if tier.kernel:
-        report.add("ok", f"isolation: {tier.name}{why}")
+        report.add("ok", f"isolation: {tier.name}{why}; workers are uid {tier.host_uid} outside their namespaces")
     else:
         report.add("note", f"isolation: {tier.name}{why}",
                    "checks work as usual; `learnnn grade` needs the kernel tier (Linux with user namespaces) "

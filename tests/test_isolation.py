@@ -5,6 +5,7 @@ import os
 import struct
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from learnnn import isolation, manifest
 from learnnn.sandbox import LearnerCrashed, LearnerRaised, Sandbox, SandboxSpec
 from learnnn.worker import wire
 
-from conftest import worker_processes, write_course
+from conftest import descendants, worker_processes, write_course
 
 SOLUTION = (manifest.data_dir("solutions") / "activations.py").read_text()
 NEURON = (manifest.data_dir("solutions") / "neuron.py").read_text()
@@ -226,6 +227,46 @@ def test_each_missing_wall_is_named_and_workers_still_run(simulate, tmp_path, fe
     assert worker_processes() == []
 
 
+def _host_ids(pid):
+    """(uid, gid, supplementary groups, effective capabilities) of ``pid`` as the host sees them."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return (int(fields["Uid"].split()[0]), int(fields["Gid"].split()[0]), fields["Groups"].split(),
+            int(fields["CapEff"], 16))
+
+
+@linux
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="the grader drops to nobody only as root")
+def test_a_root_grader_runs_every_worker_process_as_nobody_on_the_host(tmp_path):
+    """Only the first bwrap (which sets up the mounts) stays root; bwrap, the namespace's init and the worker are
+    uid/gid 65534 on the host with no supplementary group and no capability, so a worker that got out of every
+    namespace would be nobody, not root."""
+    tier = isolation.tier()
+    assert tier.kernel and tier.host_uid == isolation.NOBODY and "root outside" not in str(tier), str(tier)
+    module = tmp_path / "who.py"
+    module.write_text("import os\ndef who():\n    return os.getuid(), os.getgid()\n")
+    with Sandbox(SandboxSpec(files={"who": module})) as sandbox:
+        assert tuple(sandbox.call("who", "who")) == (isolation.NOBODY, isolation.NOBODY)
+        started = descendants(sandbox.proc.pid)
+        assert len(started) >= 3  # the worker's bwrap, its init (PID 1 inside) and the worker
+        assert _host_ids(sandbox.proc.pid)[3] == 0  # the mount-setup bwrap holds no capability either
+        assert all(_host_ids(pid) == (isolation.NOBODY, isolation.NOBODY, [], 0) for pid in started)
+    assert worker_processes() == []
+
+
+@linux
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="the grader drops to nobody only as root")
+def test_where_nobody_cannot_start_bwrap_the_tier_says_workers_are_root_outside(simulate, tmp_path):
+    tier = simulate("nobody")
+    assert tier.kernel and tier.host_uid == 0
+    assert tier.name.endswith("(workers are root outside)") and "unprivileged uid" in str(tier)
+    module = tmp_path / "who.py"
+    module.write_text("import os\ndef who():\n    return os.getuid()\n")
+    with Sandbox(SandboxSpec(files={"who": module})) as sandbox:
+        assert sandbox.call("who", "who") == isolation.NOBODY  # inside its namespace it is still 65534
+        assert all(_host_ids(pid)[0] == 0 for pid in descendants(sandbox.proc.pid))
+    assert worker_processes() == []
+
+
 def cli(*args, env=None, course=None):
     course = ["--course", str(course)] if course else []
     return subprocess.run([sys.executable, "-m", "learnnn", *course, *args], capture_output=True, text=True,
@@ -273,3 +314,4 @@ def test_grade_refuses_the_process_only_tier_unless_told_the_risk(tmp_path):
 def test_doctor_reports_the_tier(tmp_path):
     done = cli("doctor", env={isolation.SIMULATE: "landlock"})
     assert "isolation: kernel: namespaces + seccomp (landlock: simulated as missing)" in done.stdout
+    assert f"workers are uid {isolation.NOBODY if os.geteuid() == 0 else os.geteuid()} outside" in done.stdout
