@@ -75,7 +75,8 @@ class Sampler:
 
 def inner(args):
     """In the cgroup: grade one submission ``runs`` times in this process; print the split as JSON."""
-    from learnnn import sandbox
+    from learnnn import gradechild, sandbox
+    from learnnn.check import SUITES
     from learnnn.grading import grade_submission
     from learnnn.intake import Submission
 
@@ -94,13 +95,17 @@ def inner(args):
 
     sandbox.Sandbox.start = counted
     grade_submission(submission=Submission("warm-up", files=files), course=course)  # caches, as a warm child has
+    # As in a warm grading child, every submission imports the suites and references afresh.
+    state, nowhere = gradechild._State([str(SUITES) + os.sep, SOLUTIONS]), tempfile.mkdtemp()
     runs = []
     for i in range(args.runs):
         sub = Submission(f"run{i}", files={k: v + f"# {i}\n".encode() for k, v in files.items()})
         starts.clear()
+        state.restore(nowhere)
         t0, m0, w0 = total(), mine(), time.perf_counter()
         grade_submission(submission=sub, course=course)
         t1, m1, w1 = total(), mine(), time.perf_counter()
+        state.restore(nowhere)
         with Sampler() as sampler:  # a second time, sampled: the split of the trusted process's CPU
             grade_submission(submission=sub, course=course)
         runs.append({"all": t1 - t0, "trusted": m1 - m0, "wall": w1 - w0, "workers_started": len(starts) // 2,
