@@ -14,7 +14,8 @@ behind is the grader's own state, and it is put back after every job (the suites
 and the reference solutions' modules, the environment, the temp folder, the
 working folder). Anything it can't put back (a thread still running, a module
 imported from the job's folder) answers "reuse": false, and the watcher starts a
-fresh child for the next submission.
+fresh child for the next submission; so does a machine without the kernel sandbox,
+where learner code runs as this user and could reach this process.
 """
 import json
 import os
@@ -131,7 +132,8 @@ def main():
     replies.flush()
     for job_folder in _jobs(jobs):
         reply = _grade(job_folder, state)
-        reply["reuse"] = state.restore(job_folder)
+        # Warm only behind the kernel's walls: on the process-only tier learner code could reach this process.
+        reply["reuse"] = state.restore(job_folder) and not kernel_missing()
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
 
