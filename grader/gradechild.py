@@ -30,10 +30,8 @@ import warnings
 JOB = "job.pickle"
 
 
-def _orphaned(parent):
+def _orphaned(parent, kill_workers):
     """If the watcher is killed outright (its Dask worker died), nobody else will stop our workers."""
-    from .processes import kill_workers
-
     while os.getppid() == parent:
         time.sleep(1)
     kill_workers()
@@ -121,7 +119,10 @@ def main():
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1):  # whatever pytest prints or reads must not garble the jobs and replies
         os.dup2(devnull, fd)
-    threading.Thread(target=_orphaned, args=(os.getppid(),), daemon=True).start()
+    # Imported before the thread starts: two threads importing at once can see half-initialised modules.
+    from .processes import kill_workers
+
+    threading.Thread(target=_orphaned, args=(os.getppid(), kill_workers), daemon=True).start()
     from . import check  # noqa: F401  (NumPy and pytest load now, before any job's clock starts)
     from . import grading  # noqa: F401
     from .manifest import data_dir
