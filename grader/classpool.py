@@ -3,9 +3,10 @@
 `grade_class` maps `watchdog.grade_watched` over a class's distinct contents:
 identical contents are graded once and results go to the cache as they
 arrive, so an interrupted run loses nothing already graded. Each task grades
-one submission in a child process it watches, so the hard limit is enforced
-where the grading runs: here for the local pool (one thread per job, each
-watching its child), on the worker machine for Dask. With the local pool
+one submission in a warm child process it watches, so the hard limit is
+enforced where the grading runs: here for the local pool (one thread per job,
+each watching its child, which grades one submission after another), on the
+worker machine for Dask. With the local pool
 `grade_class` returns only once every process of the run is confirmed dead,
 so nothing a submission started can touch the grades files written afterwards.
 """
@@ -21,7 +22,7 @@ from .intake import Submission
 from .manifest import LearnnnError
 from .outcomes import Outcome
 from .processes import reap
-from .watchdog import grade_watched
+from .watchdog import Children, grade_watched
 
 
 def hard_limit(submission, course, budget=None):
@@ -84,12 +85,14 @@ def grade_class(submissions, course, *, jobs=1, executor=None, budget=None, cach
         local = executor is None
         run_tmp = tempfile.mkdtemp(prefix="learnnn-grade-run-") if local else None
         pool = ThreadPoolExecutor(jobs) if local else executor
+        children = Children(run_tmp) if local else None  # a Dask worker keeps its own
         pending = {}
         try:
             for key in queue:
                 content = _content(by_key[key][0])
                 task = pool.submit(grade_watched, content, course, budget, hard_limit(content, course, budget),
-                                   require_kernel=require_kernel, within=run_tmp, version=__version__)
+                                   require_kernel=require_kernel, within=run_tmp, version=__version__,
+                                   children=children)
                 pending[task] = key
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -106,7 +109,7 @@ def grade_class(submissions, course, *, jobs=1, executor=None, budget=None, cach
             for task in pending:
                 task.cancel()
             if local:
-                _stop_local(pool, run_tmp)
+                _stop_local(pool, children, run_tmp)
     return [done[key].labelled(sub) for sub, key in zip(submissions, keys)]
 
 
@@ -115,8 +118,9 @@ def _content(submission):
     return Submission("", files=submission.files if not submission.problem else {})
 
 
-def _stop_local(pool, run_tmp):
+def _stop_local(pool, children, run_tmp):
     """Interrupted or done: stop every grading process now, then check that nothing of the run is left."""
+    children.close()
     pool.shutdown(wait=False, cancel_futures=True)
     shutil.rmtree(run_tmp, ignore_errors=True)  # first, so no watcher can start another child in it
     reap(run_tmp)

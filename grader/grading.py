@@ -5,6 +5,7 @@ SubmissionResult and keeps no state between calls, so calls may run side by side
 classpool.py maps it over a class through watchdog.py. Learner code only ever
 runs in the check runner's workers.
 """
+import copy
 import dataclasses
 import os
 import re
@@ -89,7 +90,8 @@ def _grade_exercises(course, src, budget):
                              early_stop=False)
         seconds = (time.perf_counter() - started) / len(names)
         graded.update((r.exercise, _exercise_grade(r, seconds)) for r in results)
-    return {e.name: graded[e.name] if e.name in graded else _missing(course, e) for e in course.exercises.values()}
+    graded.update(_missing(course, [e for e in course.exercises.values() if e.name not in graded]))
+    return {name: graded[name] for name in course.exercises}
 
 
 def _exercise_grade(result, seconds):
@@ -105,12 +107,26 @@ def _scrub(message):
     return SCRUB.sub("<sandbox>", FORKED_FOLDER.sub("/sandbox", message))
 
 
-def _missing(course, exercise):
-    """Every test failed with one message; the maximum comes from running the suite on nothing."""
+_NOTHING = {}  # (exercise, its suite's bytes) -> its grade when missing: the same for every submission
+
+
+def _missing(course, exercises):
+    """{name: ExerciseGrade} for exercises not in the submission: every test failed with one message; the
+    maximum comes from running the suites on nothing, in one session, once per process (a warm grading
+    child grades many submissions, and an incomplete submission would otherwise pay a session each)."""
     from .check import run_checks
 
-    with tempfile.TemporaryDirectory(prefix="learnnn-grade-") as empty:
-        result = run_checks(course=course, source_dir=empty, exercises=[exercise.name])[0]
+    keys = {e.name: (e, e.suite.read_bytes() if e.suite.is_file() else b"") for e in exercises}
+    todo = [e.name for e in exercises if keys[e.name] not in _NOTHING]
+    if todo:
+        with tempfile.TemporaryDirectory(prefix="learnnn-grade-") as empty:
+            results = run_checks(course=course, source_dir=empty, exercises=todo)
+        for result in results:
+            _NOTHING[keys[result.exercise]] = _nothing(course.exercise(result.exercise), result)
+    return {e.name: copy.deepcopy(_NOTHING[keys[e.name]]) for e in exercises}
+
+
+def _nothing(exercise, result):
     message = f"{exercise.filename} is not in the submission"
     tests = [dataclasses.replace(t, passed=False, kind=Outcome.MISSING, message=message, score=0)
              for t in result.tests]

@@ -7,6 +7,7 @@ probe, a bwrap start, is spent waiting), then imports pytest while that worker b
 import threading
 from pathlib import Path
 
+from . import isolation
 from . import reference as references
 from .manifest import PACKAGE, stub_functions
 from .sandbox import Sandbox, SandboxSpec
@@ -60,6 +61,10 @@ class Workers:
         at the first call, not now. Nothing when the learner's file is missing: no test then calls in."""
         if self._started is None and (self.source_dir / exercise.filename).is_file():
             sandbox = self.get(exercise)
+            # What the start imports lazily is imported here first: a module imported by two threads at once
+            # (this one and the caller importing pytest) can be seen half-initialised.
+            from . import processes  # noqa: F401
+            isolation.bwrap_path()
             self._started, self._closing = threading.Event(), threading.Event()
             threading.Thread(target=self._start, args=(sandbox,), daemon=True).start()
 

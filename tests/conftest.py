@@ -122,3 +122,28 @@ def wait_for_worker_below(pid, timeout=60):
                 continue
         time.sleep(0.05)
     raise AssertionError(f"no worker started below process {pid} within {timeout} s")
+
+
+def processes_under(folder, *, below_only=False):
+    """PIDs of live processes whose working folder or TMPDIR lies under ``folder`` (a folder of the test's own).
+    ``below_only``: not at ``folder`` itself (e.g. Dask workers started with TMPDIR=folder)."""
+    folder, found = os.path.realpath(folder), []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        tmpdir = next((v[7:].decode(errors="replace") for v in environ if v.startswith(b"TMPDIR=")), "")
+        if state != "Z" and any(p.startswith(folder + os.sep) or p == folder and not below_only for p in (tmpdir, cwd)):
+            found.append(int(pid))
+    return found
+
+
+def settled(probe, timeout=30.0):
+    """``probe()`` once it is falsy, or its last value after ``timeout`` s: for processes that are dying."""
+    deadline = time.monotonic() + timeout
+    while (found := probe()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found

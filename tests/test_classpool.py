@@ -3,7 +3,6 @@ import os
 import signal
 import sys
 import tempfile
-from pathlib import Path
 
 import pytest
 import yaml
@@ -13,27 +12,13 @@ from learnnn import classpool, manifest, watchdog
 from learnnn.intake import Submission
 from learnnn.cli import app
 
+from conftest import processes_under
+
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the sandbox needs POSIX")
 
 SOLUTIONS = manifest.data_dir("solutions")
 ACT = (SOLUTIONS / "activations.py").read_text()
 GRADCHECK = (SOLUTIONS / "gradient_check.py").read_text()
-
-
-def processes_under(folder):
-    """PIDs of live processes whose working folder or TMPDIR lies under ``folder`` (ours alone)."""
-    folder, found = os.path.realpath(folder), []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-            cwd = os.readlink(f"/proc/{pid}/cwd")
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        tmpdir = next((v[7:].decode() for v in environ if v.startswith(b"TMPDIR=")), "")
-        if state != "Z" and any(p == folder or p.startswith(folder + os.sep) for p in (tmpdir, cwd)):
-            found.append(int(pid))
-    return found
 
 
 @pytest.fixture

@@ -22,6 +22,9 @@ distributed = pytest.importorskip("distributed")
 from learnnn import classpool, gradebook, manifest  # noqa: E402
 from learnnn.intake import Submission  # noqa: E402
 from learnnn.cli import app  # noqa: E402
+from learnnn.sandbox import MARKER  # noqa: E402
+
+from conftest import processes_under as below, settled, wait_for_worker_below  # noqa: E402
 
 pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="the sandbox needs POSIX"), pytest.mark.slow]
 
@@ -75,18 +78,19 @@ def cls(tmp_path_factory):
 
 
 def processes_under(folder):
-    folder, found = os.path.realpath(folder), []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
+    # the grading children and sandbox workers live in folders under the workers' TMPDIR, not at it
+    return below(folder, below_only=True)
+
+
+def workers_under(folder):
+    """The sandbox workers among them: an idle grading child stays a few seconds after its last task."""
+    found = []
+    for pid in processes_under(folder):
         try:
-            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-            cwd = os.readlink(f"/proc/{pid}/cwd")
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            if MARKER.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
         except OSError:
             continue
-        tmpdir = next((v[7:].decode() for v in environ if v.startswith(b"TMPDIR=")), "")
-        # the grading children and sandbox workers live in folders under the workers' TMPDIR, not at it
-        if state != "Z" and any(p.startswith(folder + os.sep) for p in (tmpdir, cwd)):
-            found.append(int(pid))
     return found
 
 
@@ -144,7 +148,8 @@ def test_the_hard_limit_is_enforced_on_the_worker(client, course, workers_tmp, m
     [result] = classpool.grade_class([Submission("wedged", files={"activations.py": hangs.encode()})], course,
                                      executor=client.get_executor(pure=False), require_kernel=True)
     assert result.status == "stopped" and result.total == 0 and "did not finish within 3 s" in result.note
-    assert processes_under(workers_tmp) == []  # checked by the task before it returned
+    assert workers_under(workers_tmp) == []  # checked by the task before it returned
+    assert settled(lambda: processes_under(workers_tmp)) == []  # and the idle grading children stop
 
 
 def test_a_worker_killed_mid_run_loses_nothing_and_grades_nothing_twice(client, course, workers_tmp, tmp_path):
@@ -165,17 +170,15 @@ def test_a_worker_killed_mid_run_loses_nothing_and_grades_nothing_twice(client, 
     while not any(client.processing().values()) and time.monotonic() < deadline:
         time.sleep(0.1)
     busy = next(address for address, tasks in client.processing().items() if tasks)
-    time.sleep(2)  # its task has started a grading child and a sandbox worker by now
+    wait_for_worker_below(pids[busy])  # its task's grading child has a sandbox worker running learner code
     os.kill(pids[busy], signal.SIGKILL)
     grading.join(300)
     assert not grading.is_alive()
     assert sorted(r.id for r in seen) == ["learner0", "learner1", "learner2"]  # each exactly once
     assert [r.status for r in results["done"]] == ["graded"] * 3
     assert all(r.exercises["activations"].passed for r in results["done"])
-    deadline = time.monotonic() + 10  # the dead worker's child notices within a second and stops its workers
-    while processes_under(workers_tmp) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert processes_under(workers_tmp) == []
+    # the dead worker's child notices within a second and stops its workers; the other's stops when idle
+    assert settled(lambda: processes_under(workers_tmp)) == []
     client.wait_for_workers(2, timeout=120)  # the nanny restarts it for the tests that follow
 
 

@@ -27,7 +27,7 @@ from learnnn.cli import app
 from learnnn.grading import grade_submission
 from learnnn.results import ExerciseGrade, QuestionResult, QuizResult, SubmissionResult, TestOutcome
 
-from conftest import wait_for_worker_below, worker_processes, write_course
+from conftest import processes_under, settled, wait_for_worker_below, worker_processes, write_course
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the sandbox needs POSIX")
 
@@ -106,7 +106,7 @@ def course(course_path):
 
 @pytest.fixture(scope="module")
 def klass(tmp_path_factory, course_path, course):
-    root = tmp_path_factory.mktemp("grading")
+    root, run_tmp = tmp_path_factory.mktemp("grading"), tmp_path_factory.mktemp("grading-tmp")
     cls = root / "class"
     cls.mkdir()
     outside = root / "escaped.txt"
@@ -158,10 +158,15 @@ for _name, _attempt in [("write", lambda: open({str(outside)!r}, "w").write("x")
     write_zip(cls / "dotdot.zip", {"../activations.py": ACT})
     write_zip(cls / "bomb.zip", {"activations.py": ACT, "padding.bin": b"\0" * (20 * 2**20)})
     before = tree_hash(cls)
-    started = time.monotonic()
-    result = grade_cli(course_path, cls, "--out", root / "out", "--jobs", 2)
+    started, saved = time.monotonic(), tempfile.tempdir
+    tempfile.tempdir = str(run_tmp)  # the run's temp folder: the leak checks look there alone
+    try:
+        result = grade_cli(course_path, cls, "--out", root / "out", "--jobs", 2)
+    finally:
+        tempfile.tempdir = saved
     return {"root": root, "class": cls, "out": root / "out", "result": result, "seconds": time.monotonic() - started,
-            "json": json.loads((root / "out" / "grades.json").read_text()), "before": before, "outside": outside}
+            "json": json.loads((root / "out" / "grades.json").read_text()), "before": before, "outside": outside,
+            "tmp": run_tmp}
 
 
 @pytest.fixture(scope="module")
@@ -256,9 +261,8 @@ def test_nothing_escapes_and_nothing_is_left_running(klass):
     assert sorted(p.name for p in klass["root"].iterdir()) == ["alice-ws", "class", "out"]
     assert sorted(p.name for p in klass["out"].iterdir()) == [
         ".cache", "feedback", "grades.csv", "grades.json", "report"]
-    assert worker_processes() == []
-    assert not [p for p in Path(tempfile.gettempdir()).glob("learnnn-grade-run-*")
-                if p.stat().st_mtime >= time.time() - klass["seconds"] - 5]
+    assert processes_under(klass["tmp"]) == []  # grading returned only once all of it was gone
+    assert list(klass["tmp"].iterdir()) == []
 
 
 @pytest.mark.slow
@@ -332,6 +336,22 @@ def test_only_changed_submissions_are_regraded(small_class, course_path, tmp_pat
     assert rows["buggy"]["exercises"]["neuron"]["passed"] and rows["honest"]["ignored"] == ["notes.txt"]
 
 
+def own_run(tmp_path, course_path, cls, out):
+    """`learnnn grade` in a process of its own, whose temp folder (so every process it starts) is tmp_path/tmp."""
+    (tmp_path / "tmp").mkdir()
+    cmd = [sys.executable, "-m", "learnnn", "--course", str(course_path), "grade", str(cls), "--out", str(out),
+           "--jobs", "1"]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "TMPDIR": str(tmp_path / "tmp")})
+
+
+def wait_for_cached(out, n, timeout=120):
+    deadline = time.monotonic() + timeout
+    while len(list((out / ".cache").glob("*.json"))) < n:
+        assert time.monotonic() < deadline, f"fewer than {n} results were cached within {timeout} s"
+        time.sleep(0.05)
+
+
 @pytest.mark.slow
 def test_an_interrupted_run_resumes_without_loss(tmp_path, course_path):
     cls = tmp_path / "class"
@@ -339,18 +359,14 @@ def test_an_interrupted_run_resumes_without_loss(tmp_path, course_path):
     learner(cls, "b", {"activations.py": ACT + "\n# b\n"})
     learner(cls, "c_slow", {"activations.py": relu_does("    import time\n    time.sleep(60)\n")})
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "learnnn", "--course", str(course_path), "grade", str(cls), "--out", str(out),
-           "--jobs", "1"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while len(list((out / ".cache").glob("*.json"))) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    proc = own_run(tmp_path, course_path, cls, out)
+    wait_for_cached(out, 2)
     wait_for_worker_below(proc.pid)  # a and b are cached, so this worker runs c_slow's hanging relu
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=30)
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "interrupted: 2 of 3" in err
     assert not (out / "grades.csv").exists() and not (out / "grades.json").exists()
-    assert worker_processes() == []
+    assert processes_under(tmp_path / "tmp") == []  # it returned only once all it started was gone
     (cls / "c_slow" / "activations.py").write_text(ACT + "\n# fixed\n")  # a changed file is graded afresh
     result = grade_cli(course_path, cls, "--out", out)
     assert "(2 from the cache)" in result.output
@@ -362,34 +378,13 @@ def test_a_killed_run_leaves_nothing_running(tmp_path, course_path):
     cls = tmp_path / "class"
     learner(cls, "a", {"activations.py": ACT})
     learner(cls, "b_slow", {"activations.py": relu_does("    import time\n    time.sleep(60)\n")})
-    out, tag = tmp_path / "out", f"LEARNNN_TEST_RUN={tmp_path.name}".encode()
-    cmd = [sys.executable, "-m", "learnnn", "--course", str(course_path), "grade", str(cls), "--out", str(out),
-           "--jobs", "1"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "LEARNNN_TEST_RUN": tmp_path.name})
-    deadline = time.monotonic() + 60
-    while not list((out / ".cache").glob("*.json")) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    out = tmp_path / "out"
+    proc = own_run(tmp_path, course_path, cls, out)
+    wait_for_cached(out, 1)
     wait_for_worker_below(proc.pid)  # b_slow's worker, deep inside its hanging relu
     proc.kill()  # no chance to clean up: the grader processes must notice and stop themselves
-    proc.wait()
-
-    def left():
-        found = []
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                environ = Path(f"/proc/{pid}/environ").read_bytes()
-                zombie = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-            except OSError:
-                continue
-            if tag in environ.split(b"\0") and not zombie:
-                found.append(pid)
-        return found
-
-    deadline = time.monotonic() + 10
-    while left() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert left() == [] and worker_processes() == []
+    proc.communicate()
+    assert settled(lambda: processes_under(tmp_path / "tmp")) == []
 
 
 # ------------------------------------------------------------------ one submission, in this process
