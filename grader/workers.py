@@ -66,7 +66,8 @@ class Workers:
             from . import processes  # noqa: F401
             isolation.bwrap_path()
             self._started, self._closing = threading.Event(), threading.Event()
-            threading.Thread(target=self._start, args=(sandbox,), daemon=True).start()
+            self._thread = threading.Thread(target=self._start, args=(sandbox,), daemon=True)
+            self._thread.start()
 
     def _start(self, sandbox):
         try:
@@ -88,3 +89,4 @@ class Workers:
             self.zygote.close()
         if self._closing is not None:
             self._closing.set()
+            self._thread.join(5)  # gone when close returns: a warm grading process checks it left no thread
