@@ -16,12 +16,18 @@ checked by tests/test_zygote.py with learner code that has switched the audit
 hook off):
 
 * The zygote and its siblings. Signals: seccomp lets a process signal only
-  itself (kill/tgkill with its own pid; tkill, pidfd_* refused), and Landlock
-  (ABI >= 6) scopes signals to its own domain. ptrace, process_vm_readv/writev
-  and kcmp are refused by seccomp; Landlock refuses ptrace access to any process
-  outside the child's domain, so /proc/<zygote>/mem, its fd/ and environ can't
-  be opened, and its read rules name only /proc/self in /proc. No process
-  creation (seccomp refuses every clone), so nothing outlives the child's kill.
+  itself (kill, tgkill, rt_sigqueueinfo and rt_tgsigqueueinfo with its own pid;
+  tkill, pidfd_* and fcntl's F_SETOWN/F_SETOWN_EX/F_SETSIG refused), so this
+  holds on any Landlock ABI, and Landlock (ABI >= 6) scopes signals to its own
+  domain as well. ptrace, process_vm_readv/writev and kcmp are refused by
+  seccomp; Landlock refuses ptrace access to any process outside the child's
+  domain, so /proc/<zygote>/mem, its fd/ and environ can't be opened, and its
+  read rules name only /proc/self in /proc. The walls cover the whole child: a
+  worker runs one thread, and refuses to serve if it finds another (a thread
+  started before the walls would run outside Landlock). No process creation
+  (seccomp refuses every clone), so nothing outlives the child's kill. Behind
+  all that the zygote is not dumpable (no /proc/<pid>/mem even for a process
+  outside the walls), writes at most 16 MiB to any file and dumps no core.
 * Sibling folders: each child's Landlock domain may write only its own
   subfolder and read only the runtime; the scratch root and every other
   subfolder are neither readable nor listable. The zygote removes a child's

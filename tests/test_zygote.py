@@ -5,6 +5,7 @@ switches the audit hook off (so only the kernel's walls are left to hold).
 """
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -239,4 +240,23 @@ def test_a_folder_whose_permissions_a_worker_took_away_is_still_removed(tmp_path
         bwrap = fork_server.proc.pid  # still the same sandbox: the folder was removed, nothing had to be discarded
         with Sandbox(spec, zygote=fork_server) as second:
             assert second.call("lock", "lock") == f"{isolation.SCRATCH}/1" and fork_server.proc.pid == bwrap
+    assert worker_processes() == []
+
+
+def test_the_zygote_is_not_dumpable_and_its_files_are_bounded(tmp_path):
+    """Behind the children's walls, the zygote's own: its /proc files belong to root (not dumpable: no /proc/<pid>/mem
+    for a same-uid process that got outside its walls), a file-size limit on what it writes to the grader's start-up
+    file, and no core files."""
+    probe = tmp_path / "probe.py"
+    probe.write_text(PROBE)
+    with Zygote() as fork_server, Sandbox(SandboxSpec(files={"probe": probe}), zygote=fork_server) as worker:
+        worker.call("probe", "where")  # the zygote answered: it hardened itself before it read its first request
+        started = descendants(fork_server.proc.pid)
+        zygotes = [pid for pid in started if b"zygote" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert zygotes, started
+        pid = zygotes[-1]
+        assert os.stat(f"/proc/{pid}/mem").st_uid != _host_ids(pid)[0]
+        limits = Path(f"/proc/{pid}/limits").read_text()
+        assert re.search(r"Max file size\s+16777216\s+16777216", limits), limits
+        assert re.search(r"Max core file size\s+0\s+0", limits), limits
     assert worker_processes() == []

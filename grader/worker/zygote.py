@@ -103,6 +103,22 @@ def _answer(request, fds, children, root, control):
     return {"error": f"can't {op!r} worker {wid}"}
 
 
+def _harden():
+    """Walls of the zygote's own, behind the children's (defence in depth: a child that got code running outside
+    its walls would meet these). Not dumpable: its /proc/<pid>/mem, fd/ and environ need ptrace rights nobody in
+    the sandbox has (forked children inherit it). The workers' file-size limit (16 MiB): it writes only a traceback to
+    the grader's start-up file, which must not fill the host's disk. No core files."""
+    import ctypes
+    import resource
+
+    PR_SET_DUMPABLE = 4
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+    for res, value in ((resource.RLIMIT_FSIZE, 16 << 20), (resource.RLIMIT_CORE, 0)):
+        resource.setrlimit(res, (value, value))
+
+
 def main(control_fd):
     """Serve the control socket ``control_fd`` until the grader closes it."""
     import gc
@@ -110,6 +126,7 @@ def main(control_fd):
     import threading  # noqa: F401
 
     gc.freeze()  # what is loaded now stays shared with every child: the collector won't touch (copy) its pages
+    _harden()
 
     control = socket.socket(fileno=control_fd)
     root, children = os.getcwd(), {}
