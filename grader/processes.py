@@ -40,6 +40,16 @@ def _kill(pid):
             pass
 
 
+def kill_leader(proc):
+    """SIGKILL ``proc`` (a subprocess.Popen that leads its own process group) and its group, then reap it."""
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    proc.wait()
+
+
 def kill_workers():
     """Kill this process's sandbox workers (bwrap, or the worker itself on the process-only tier)."""
     me = os.getpid()
@@ -53,20 +63,26 @@ def kill_workers():
                 _kill(pid)
 
 
+def under(folder):
+    """Pids of the live processes whose temp folder or working folder lies under ``folder``."""
+    folder, found = os.path.realpath(folder), []
+    for pid in _proc_pids():
+        try:
+            env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+        except OSError:
+            continue
+        tmpdir = next((v[7:].decode(errors="replace") for v in env if v.startswith(b"TMPDIR=")), "")
+        if any(p == folder or p.startswith(folder + os.sep) for p in (tmpdir, cwd)):
+            found.append(pid)
+    return found
+
+
 def reap(folder):
     """Kill every process whose temp folder or working folder lies under ``folder``; how many there were."""
-    folder, killed = os.path.realpath(folder), 0
+    killed = 0
     for _ in range(5):
-        found = []
-        for pid in _proc_pids():
-            try:
-                env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-                cwd = os.readlink(f"/proc/{pid}/cwd")
-            except OSError:
-                continue
-            tmpdir = next((v[7:].decode(errors="replace") for v in env if v.startswith(b"TMPDIR=")), "")
-            if any(p == folder or p.startswith(folder + os.sep) for p in (tmpdir, cwd)):
-                found.append(pid)
+        found = under(folder)
         if not found:
             break
         for pid in found:

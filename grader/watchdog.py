@@ -25,7 +25,6 @@ import os
 import pickle
 import select
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -36,7 +35,7 @@ from dataclasses import dataclass
 
 from . import __version__
 from .gradechild import JOB
-from .processes import reap
+from .processes import kill_leader, reap, under
 from .results import SubmissionResult
 
 FRESH = "LEARNNN_FRESH_GRADER"  # a fresh grading child per submission: the old path, for the test comparing both
@@ -148,12 +147,7 @@ class Child:
         return Verdict("lost", message="its grading process sent an unreadable reply")
 
     def _kill(self):
-        for kill in (os.killpg, os.kill):
-            try:
-                kill(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        self.proc.wait()
+        kill_leader(self.proc)
 
     def close(self):
         """Kill the child and everything under its folder; return once all of it is confirmed gone."""
@@ -270,8 +264,14 @@ class _Lines:
         return line.decode("utf-8", "replace")
 
 
-def _confirm_gone(folder):
-    """Kill whatever is left under ``folder`` and check that nothing is; then remove it. How many were left."""
+def _confirm_gone(folder, grace=2.0):
+    """Kill whatever is left under ``folder`` and check that nothing is; then remove it. How many were left.
+
+    A sandbox killed at the end of the job takes its namespace with it a moment later (each process dies with
+    its parent): what is still there after ``grace`` seconds outlived the job."""
+    deadline = time.monotonic() + grace
+    while under(folder) and time.monotonic() < deadline:
+        time.sleep(0.02)
     left = 0
     for _ in range(20):
         found = reap(folder)

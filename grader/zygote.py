@@ -51,7 +51,6 @@ path, which grades byte for byte the same), every worker gets its own bwrap.
 """
 import json
 import os
-import signal
 import socket
 import subprocess
 import tempfile
@@ -247,12 +246,9 @@ class Zygote:
     def _discard(self):
         """Kill bwrap, and with it the zygote and every worker it forked (their PID namespace goes)."""
         if self.proc is not None:
-            for kill in (os.killpg, os.kill):
-                try:
-                    kill(self.proc.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-            self.proc.wait()
+            from .processes import kill_leader
+
+            kill_leader(self.proc)
             self.proc = None
             self._stop.set()
             self._keeper.join(5)  # gone when close returns: a warm grading process checks it left no thread
