@@ -1,6 +1,7 @@
 """Shared fixtures for learnnn's own tests."""
 import os
 import shutil
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -11,6 +12,9 @@ import yaml
 from learnnn import manifest
 
 os.environ.setdefault("NO_COLOR", "1")
+# A shell that starts us in the background ignores SIGINT, and every process we start would inherit that; the
+# Ctrl-C tests need SIGINT as a terminal delivers it (children of a handled signal start with the default).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 # Every temp folder this test run makes (ours, the CLI's, the workers') lies under RUN_TMP, so the
 # leak checks below look only at what this run started, never at another learnnn on the machine.
 RUN_TMP = os.path.realpath(tempfile.mkdtemp(prefix="learnnn-tests-"))
