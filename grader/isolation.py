@@ -165,8 +165,8 @@ def runtime():
     return Runtime(python, binds, masks, symlinks)
 
 
-def bwrap_command(bwrap, *, env, output_fd, as_nobody=False):
-    """argv that starts a worker under bwrap; learner modules arrive later, over the pipe.
+def bwrap_command(bwrap, *, env, command, as_nobody=False):
+    """argv that runs ``command`` (a worker's, the zygote's) under bwrap with a worker's view and walls.
 
     With ``as_nobody`` (the grader is root) the worker's bwrap is started as uid/gid
     :data:`NOBODY` through :func:`nobody_prefix`.
@@ -186,7 +186,7 @@ def bwrap_command(bwrap, *, env, output_fd, as_nobody=False):
              "--clearenv"]
     for key, value in env.items():
         argv += ["--setenv", key, value]
-    argv += ["--", *worker_command(rt.python, LIB, output_fd)]
+    argv += ["--", *command]
     return nobody_prefix(bwrap) + argv if as_nobody else argv
 
 
@@ -273,9 +273,9 @@ def _probe(bwrap, as_nobody):
         return "bwrap could not start as uid 65534 (simulated)"
     if as_nobody and not shutil.which("setpriv"):
         return "no setpriv (util-linux) to start bwrap as uid 65534"
-    argv = bwrap_command(bwrap, env={}, output_fd=1, as_nobody=as_nobody)
     # loads the binary and libpython, and reads a NumPy file (the runtime must be readable inside), ~20 ms
-    argv[len(argv) - argv[::-1].index("--"):] = [runtime().python, "-I", "-S", "-c", f"open({LIB + '/numpy/__init__.py'!r}).close()"]
+    command = [runtime().python, "-I", "-S", "-c", f"open({LIB + '/numpy/__init__.py'!r}).close()"]
+    argv = bwrap_command(bwrap, env={}, command=command, as_nobody=as_nobody)
     try:
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
     except (OSError, subprocess.SubprocessError) as exc:
@@ -314,9 +314,9 @@ def tier():
                 missing=tuple(missing), bwrap=bwrap or "", host_uid=host_uid)
 
 
-def launch(current, *, env, output_fd):
-    """argv of one worker on the kernel tier ``current``."""
-    return bwrap_command(current.bwrap, env=env, output_fd=output_fd,
+def launch(current, *, env, command):
+    """argv that runs ``command`` in a sandbox of its own on the kernel tier ``current``."""
+    return bwrap_command(current.bwrap, env=env, command=command,
                          as_nobody=current.host_uid == NOBODY and os.geteuid() == 0)
 
 

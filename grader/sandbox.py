@@ -96,17 +96,19 @@ class Sandbox:
         os.unlink(path)
         os.close(fd)
         self._startup = tempfile.TemporaryFile(prefix="learnnn-startup-")
-        argv, env, cwd, readable = self._command(tier, out)
         try:
-            forked = self._fork(out)
-            self.proc = forked or subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=self._startup, pass_fds=[out], start_new_session=True)
+            self.proc = self._fork(out)
+            if self.proc is None:  # no zygote, or it failed: a sandbox of its own (its command built only then)
+                argv, env, cwd = self._command(tier, out)
+                self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                             stderr=self._startup, pass_fds=[out], start_new_session=True)
         finally:
             os.close(out)
         os.set_blocking(self.proc.stdin.fileno(), False)
         self._printed_at = 0
         self._buffer = b""
         self._ready = False
+        readable = isolation.readable_inside() if tier.namespaces else isolation.readable_outside()
         self._walls_wanted = {"seccomp": tier.seccomp, "landlock": {"read_only": readable} if tier.landlock else None}
         self.walls = {}
 
@@ -134,29 +136,28 @@ class Sandbox:
         return wire.pack(config, sources)
 
     def _command(self, tier, out):
-        """(argv, environment, cwd, paths Landlock may read) for a worker on ``tier``."""
+        """(argv, environment, cwd) of a worker of its own on ``tier``."""
         if tier.namespaces:
-            env = worker_env(isolation.SCRATCH)
-            argv = isolation.launch(tier, env=env, output_fd=out)
+            command = isolation.worker_command(isolation.runtime().python, isolation.LIB, out)
+            argv = isolation.launch(tier, env=worker_env(isolation.SCRATCH), command=command)
             # bwrap's own environment: TMPDIR names the run's temp folder, so processes.reap finds it.
-            return argv, {"TMPDIR": tempfile.gettempdir()}, "/", isolation.readable_inside()
+            return argv, {"TMPDIR": tempfile.gettempdir()}, "/"
         from .processes import remove_orphaned_folders  # it imports this module
 
         remove_orphaned_folders(tempfile.gettempdir(), WORKER_FOLDER)  # left by a grader that was killed outright
         self.folder = Path(tempfile.mkdtemp(prefix=f"{WORKER_FOLDER}{os.getpid()}-"))
         lib = isolation.link_lib(self.folder / ".lib")
         env = worker_env(str(self.folder))
-        return isolation.worker_command(sys.executable, str(lib), out), env, self.folder, isolation.readable_outside()
+        return isolation.worker_command(sys.executable, str(lib), out), env, self.folder
 
     def close(self):
         if self.proc is not None:
             # bwrap leads its own process group; killing it kills its child, PID 1 of the worker's
             # namespace (--die-with-parent), and with it everything in that namespace.
-            for kill in (os.killpg, os.kill) if isinstance(self.proc, subprocess.Popen) else ():
-                try:
-                    kill(self.proc.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
+            if isinstance(self.proc, subprocess.Popen):  # a forked worker is ended by its zygote (wait)
+                from .processes import kill_leader  # it imports this module
+
+                kill_leader(self.proc)
             for stream in (self.proc.stdin, self.proc.stdout):
                 try:
                     stream.close()

@@ -127,10 +127,8 @@ class Zygote:
 
         tier = isolation.tier()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        argv = isolation.launch(tier, env=worker_env(isolation.SCRATCH), output_fd=theirs.fileno())
-        # the worker's command is what follows the last "--" (as root, a first bwrap and setpriv come before)
-        argv[len(argv) - argv[::-1].index("--"):] = isolation.zygote_command(
-            isolation.runtime().python, isolation.LIB, theirs.fileno())
+        argv = isolation.launch(tier, env=worker_env(isolation.SCRATCH), command=isolation.zygote_command(
+            isolation.runtime().python, isolation.LIB, theirs.fileno()))
         self._errors = tempfile.TemporaryFile(prefix="learnnn-zygote-")
         started, stop, ready = {}, threading.Event(), threading.Event()
 
