@@ -72,21 +72,22 @@ def installed_bytecode():
     return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def timed(cmd, cwd, runs):
-    """(median wall s, min wall s, median CPU s) of ``runs`` runs of ``cmd``, its workers included."""
-    return interleaved({"only": (cmd, cwd)}, runs)["only"]
+def timed(cmd, cwd, runs, env=None):
+    """(median wall s, min wall s, median CPU s) of ``runs`` runs of ``cmd``, its workers included;
+    ``env``: variables to add to the environment (the floor's ENV)."""
+    return interleaved({"only": (cmd, cwd, env or {})}, runs)["only"]
 
 
 def interleaved(cmds, runs):
     """{name: (median wall s, min wall s, median CPU s)} of ``runs`` rounds that each run every command of
-    ``cmds`` ({name: (argv, cwd)}) once, in turn: load that drifts during the benchmark weighs on all alike."""
-    # No third-party plugin autoloading in either run: the floor is as low as pytest goes.
-    env = {**installed_bytecode(), **ENV}  # BLAS on one thread, as in the workers
+    ``cmds`` ({name: (argv, cwd, variables to add)}) once, in turn: load that drifts during the benchmark
+    weighs on all alike."""
+    base = installed_bytecode()
     times, cpus = {name: [] for name in cmds}, {name: [] for name in cmds}
     for _ in range(runs):
-        for name, (cmd, cwd) in cmds.items():
+        for name, (cmd, cwd, env) in cmds.items():
             start, used = time.perf_counter(), cpu()
-            out = run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
+            out = run(cmd, cwd=cwd, capture_output=True, text=True, env={**base, **env})
             times[name].append(time.perf_counter() - start)
             cpus[name].append(cpu() - used)
             if out.returncode != 0:
@@ -102,7 +103,9 @@ def main(runs=15):
         shutil.copy(exercise.solution, ws / "activations.py")
         learnnn = [sys.executable, "-m", "learnnn", "check", "activations", "--workspace", str(ws)]
         bare = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(floor_dir)]
-        cmds = {"floor": (bare, floor_dir), "check": (learnnn, ws)}
+        # The floor as low as pytest goes (BLAS on one thread, no plugin autoloading); learnnn as a learner
+        # runs it, in the environment as it is.
+        cmds = {"floor": (bare, floor_dir, ENV), "check": (learnnn, ws, {})}
         interleaved(cmds, 2)  # warm the file cache
         load = os.getloadavg()[0]
         timings = interleaved(cmds, runs)

@@ -60,8 +60,8 @@ def main(runs=5):
     with tempfile.TemporaryDirectory() as tmp:
         floor_dir = floor_folder(Path(tmp, "floor"), ["activations"])
         bare = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(floor_dir)]
-        timed(bare, floor_dir, 1)
-        base = timed(bare, floor_dir, runs)
+        timed(bare, floor_dir, 1, ENV)
+        base = timed(bare, floor_dir, runs, ENV)
         ws = Path(tmp, "ws")
         ws.mkdir()
         for name in [*course.exercise("digits").earlier, "digits"]:

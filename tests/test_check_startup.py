@@ -1,5 +1,6 @@
 """What `learnnn check` loads, and the worker it starts before pytest: a check pays only for what it uses."""
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -69,3 +70,38 @@ def test_no_worker_is_prestarted_for_a_missing_module(course, tmp_path):
     workers.prestart(course.exercise("activations"))
     assert workers.sandboxes == {}
     workers.close()
+
+
+# Records how many threads BLAS has in the trusted process before, during and after the checks.
+BLAS_THREADS = """
+import json, sys
+from pathlib import Path
+from threadpoolctl import threadpool_info
+from learnnn import manifest
+from learnnn.check import run_checks
+
+def blas_threads():
+    return sorted({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+
+class Spy:
+    during = []
+    def pytest_runtest_call(self, item):
+        Spy.during.append(blas_threads())
+
+import numpy
+before = blas_threads()
+run_checks(course=manifest.load(), source_dir=Path(sys.argv[1]), exercises=["activations"], plugins=[Spy()])
+print(json.dumps([before, Spy.during, blas_threads()]))
+"""
+
+
+def test_the_trusted_process_runs_the_suites_with_one_blas_thread(tmp_path):
+    # OpenBLAS's idle threads spin on the other core after every call: in a grading process that was 0.8 CPU-s
+    # of each submission's 9.7, for nothing.
+    shutil.copy(manifest.data_dir("solutions") / "activations.py", tmp_path / "activations.py")
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    done = subprocess.run([sys.executable, "-c", BLAS_THREADS, str(tmp_path)], capture_output=True, text=True,
+                          timeout=120, env={**env, "OPENBLAS_NUM_THREADS": "2"})
+    before, during, after = json.loads(done.stdout.strip().splitlines()[-1])
+    assert before == [2] and after == [2]  # the caller's setting, put back
+    assert during and all(threads == [1] for threads in during)
