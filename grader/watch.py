@@ -113,6 +113,11 @@ class Session:
             notes.append(checked.problem)
         state, result = checked.state, checked.results[0]
         self.result, self.plot = result, checked.plots.get(result.exercise)
+        if self.plot is None and self.ws.managed and (result.artifacts or {}).get("history"):
+            from .drawing import missing
+
+            if missing():
+                notes.append(f"Your loss and accuracy curves were not drawn: {missing()}.")
         if result.passed and self.auto_advance:
             following = following_exercise(self.course, state, self.exercise.name, self.ws)
             if following:

@@ -125,6 +125,18 @@ def test_check_without_matplotlib_passes_and_says_once_the_curves_were_not_drawn
     assert not (tmp_path / "ws" / "plots").exists()
 
 
+@pytest.mark.slow
+def test_watch_without_matplotlib_says_the_curves_were_not_drawn(tmp_path):
+    workspace.init(manifest.load(), tmp_path / "ws")
+    shutil.copy(SOLUTIONS / "and_gate.py", tmp_path / "ws" / "and_gate.py")
+    result = subprocess.run([sys.executable, "-c", WITHOUT_MATPLOTLIB, "watch", "and_gate", "--workspace", "ws"],
+                            cwd=tmp_path, input="", capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "and_gate passes" in result.stdout and "curves were not drawn" in result.stdout
+    assert INSTALL in result.stdout and "Traceback" not in result.stderr
+    assert not (tmp_path / "ws" / "plots").exists()
+
+
 def test_plot_without_matplotlib_exits_2_saying_how_to_get_it(tmp_path):
     workspace.init(manifest.load(), tmp_path / "ws")
     result = without_matplotlib("plot", "activations", "--workspace", "ws", cwd=tmp_path)
