@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from . import isolation, outcomes
+from .keeper import popen_kept
 from .manifest import DEFAULTS
 from .outcomes import LearnerCrashed, LearnerFailure, LearnerRaised, LearnerTimeout  # noqa: F401 (re-exported)
 from .worker import wire
@@ -78,6 +79,7 @@ class Sandbox:
         self.startup_wait = 0.0  # seconds the last call waited for a new worker to be ready
         self.walls = {}  # what the worker reported raising: wall -> '' or why it could not
         self._output = self._startup = None
+        self._release = None  # ends the keeper thread of a worker with a bwrap of its own (learnnn.keeper)
         self._printed_at = 0
         self._carried = b""  # printed by a worker that has since been closed (a timeout), not yet asked for
 
@@ -100,8 +102,9 @@ class Sandbox:
             self.proc = self._fork(out)
             if self.proc is None:  # no zygote, or it failed: a sandbox of its own (its command built only then)
                 argv, env, cwd = self._command(tier, out)
-                self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                             stderr=self._startup, pass_fds=[out], start_new_session=True)
+                self.proc, self._release = popen_kept(argv, cwd=cwd, env=env, stdin=subprocess.PIPE,
+                                                      stdout=subprocess.PIPE, stderr=self._startup, pass_fds=[out],
+                                                      start_new_session=True)
         finally:
             os.close(out)
         os.set_blocking(self.proc.stdin.fileno(), False)
@@ -165,6 +168,9 @@ class Sandbox:
                     pass
             self.proc.wait()
             self.proc = None
+            if self._release is not None:
+                self._release()
+                self._release = None
         if self._output is not None:
             self._carried = (self._carried + self._unread())[:64 * 1024]
         for handle in (self._output, self._startup):

@@ -45,7 +45,7 @@ class Workers:
         self.sandboxes = {}
         # One sandbox for the check, a fresh forked worker per exercise (see learnnn.zygote).
         self.zygote = Zygote() if zygote_wanted() else None
-        self._started = self._closing = None  # set by prestart's thread, and for it
+        self._started = None  # set by prestart's thread once the first worker started (or failed to)
 
     def get(self, exercise, spare=0):
         if self._started is not None:
@@ -65,20 +65,18 @@ class Workers:
             # (this one and the caller importing pytest) can be seen half-initialised.
             from . import processes  # noqa: F401
             isolation.bwrap_path()
-            self._started, self._closing = threading.Event(), threading.Event()
+            self._started = threading.Event()
             self._thread = threading.Thread(target=self._start, args=(sandbox,), daemon=True)
             self._thread.start()
 
     def _start(self, sandbox):
+        # The sandbox outlives this thread: it is forked by a keeper thread of its own (learnnn.keeper).
         try:
             sandbox.start()
         except Exception:  # the first call starts it again, in the caller's thread, and reports why not
             sandbox.close()
         finally:
             self._started.set()
-        # bwrap's --die-with-parent watches the thread that started it, not the process: this thread lives
-        # until the worker is closed, or the worker would be killed as it ends.
-        self._closing.wait()
 
     def close(self):
         if self._started is not None:
@@ -87,6 +85,5 @@ class Workers:
             sandbox.close()
         if self.zygote is not None:
             self.zygote.close()
-        if self._closing is not None:
-            self._closing.set()
+        if self._started is not None:
             self._thread.join(5)  # gone when close returns: a warm grading process checks it left no thread

@@ -58,6 +58,7 @@ import threading
 import time
 
 from . import isolation
+from .keeper import popen_kept
 
 FRESH = "LEARNNN_FRESH_SANDBOX"
 STARTUP_SECONDS = 60  # the first answer waits for bwrap and NumPy's import, on a machine that may be busy
@@ -130,33 +131,18 @@ class Zygote:
         argv = isolation.launch(tier, env=worker_env(isolation.SCRATCH), command=isolation.zygote_command(
             isolation.runtime().python, isolation.LIB, theirs.fileno()))
         self._errors = tempfile.TemporaryFile(prefix="learnnn-zygote-")
-        started, stop, ready = {}, threading.Event(), threading.Event()
-
-        def keeper():
-            try:
-                # bwrap's own environment: TMPDIR names the run's temp folder, so processes.reap finds it.
-                started["proc"] = subprocess.Popen(argv, cwd="/", env={"TMPDIR": tempfile.gettempdir()},
-                                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                                   stderr=self._errors, pass_fds=[theirs.fileno()],
-                                                   start_new_session=True)
-            except BaseException as exc:
-                started["error"] = exc
-            finally:
-                ready.set()
-            # bwrap's --die-with-parent watches the thread that started it, not the process: a model lane's
-            # thread may ask for the first worker and end, so this thread lives until the zygote is closed.
-            stop.wait()
-
-        thread = threading.Thread(target=keeper, daemon=True)
-        thread.start()
-        ready.wait()
-        theirs.close()
-        if "error" in started:
+        try:
+            # bwrap's own environment: TMPDIR names the run's temp folder, so processes.reap finds it.
+            self.proc, self._release = popen_kept(argv, cwd="/", env={"TMPDIR": tempfile.gettempdir()},
+                                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                                  stderr=self._errors, pass_fds=[theirs.fileno()],
+                                                  start_new_session=True)
+        except BaseException:
             ours.close()
             self._errors.close()
-            stop.set()
-            raise started["error"]
-        self.proc, self._stop, self._keeper = started["proc"], stop, thread
+            raise
+        finally:
+            theirs.close()
         self.control = ours
         self._answered = False
 
@@ -248,8 +234,7 @@ class Zygote:
 
             kill_leader(self.proc)
             self.proc = None
-            self._stop.set()
-            self._keeper.join(5)  # gone when close returns: a warm grading process checks it left no thread
+            self._release()
         for handle in (self.control, self._errors):
             if handle is not None:
                 handle.close()

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -260,3 +261,23 @@ def test_the_zygote_is_not_dumpable_and_its_files_are_bounded(tmp_path):
         assert re.search(r"Max file size\s+16777216\s+16777216", limits), limits
         assert re.search(r"Max core file size\s+0\s+0", limits), limits
     assert worker_processes() == []
+
+
+def _from_a_thread_that_ends(start):
+    thread = threading.Thread(target=start)
+    thread.start()
+    thread.join()
+
+
+@pytest.mark.parametrize("forked", [True, False], ids=["forked by the zygote", "a bwrap of its own"])
+def test_a_sandbox_started_by_a_thread_that_has_ended_still_serves(tmp_path, forked):
+    # --die-with-parent and the parent-death signal follow the thread that forked bwrap: a model lane's
+    # thread or check's first-worker thread ends while its worker must live on (learnnn.keeper).
+    (tmp_path / "m.py").write_text("def f():\n    return 41 + 1\n")
+    with Zygote() as zyg, Sandbox(SandboxSpec(files={"m": tmp_path / "m.py"}), zygote=zyg if forked else None) as box:
+        _from_a_thread_that_ends(zyg.start if forked else box.start)
+        if not forked:
+            time.sleep(0.5)  # what a killed bwrap would need to be seen dead
+            assert box.proc.poll() is None
+        assert box.call("m", "f") == 42
+        assert box.restarts == 0 and (zyg.proc is not None) == forked
