@@ -305,13 +305,13 @@ def _forge_raw(message):
 FORGE = '''
 def _forge(header_text, blobs=()):
     """Write a reply of our own on the grader's channel: the one writable pipe among our descriptors."""
-    import io, os, stat, struct, fcntl, time
-    import numpy as np
+    import os, stat, struct, fcntl, time
     parts = [struct.pack("!II", len(header_text), len(blobs)), header_text]
-    for arr in blobs:
-        buf = io.BytesIO()
-        np.save(buf, arr)
-        parts += [struct.pack("!Q", len(buf.getvalue())), buf.getvalue()]
+    for arr in blobs:  # learnnn.worker.wire.blob, by hand
+        descr = arr.dtype.str.encode()
+        data = (struct.pack("!BB", len(descr), arr.ndim) + descr + struct.pack(f"!{arr.ndim}Q", *arr.shape)
+                + arr.tobytes())
+        parts += [struct.pack("!Q", len(data)), data]
     for fd in range(3, 64):
         try:
             if stat.S_ISFIFO(os.fstat(fd).st_mode) and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY:
@@ -340,11 +340,9 @@ def _wide():
 
 
 def _zero_itemsize():
-    """A .npy header for 10**15 elements of zero bytes each: 128 bytes on the wire."""
+    """An array header for 10**15 elements of zero bytes each: 15 bytes on the wire."""
     import struct
-    header = repr({"descr": "|S0", "fortran_order": False, "shape": (10**15,)}).encode()
-    header += b" " * (63 - (10 + len(header)) % 64) + b"\\n"
-    blob = b"\\x93NUMPY\\x01\\x00" + struct.pack("<H", len(header)) + header
+    blob = struct.pack("!BB", 3, 1) + b"|S0" + struct.pack("!Q", 10**15)
     text = b'{"ok": true, "mutated": [], "warnings": [], "value": {"__array__": 0, "scalar": false}}'
     _forge_raw(struct.pack("!II", len(text), 1) + text + struct.pack("!Q", len(blob)) + blob)
 '''

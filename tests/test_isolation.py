@@ -119,10 +119,36 @@ def reader(data):
 
 
 def npy(arr):
-    import io
-    buf = io.BytesIO()
-    np.save(buf, arr)
-    return buf.getvalue()
+    return wire.blob(arr)
+
+
+def raw_blob(descr, shape, data=b""):
+    return struct.pack("!BB", len(descr), len(shape)) + descr + struct.pack(f"!{len(shape)}Q", *shape) + data
+
+
+@pytest.mark.parametrize("data, why", [
+    (raw_blob(b"|S0", [10**15]), "dtype"),  # zero bytes an element: 10**15 elements from 15 bytes
+    (raw_blob(b"|O8", [1], b"\0" * 8), "dtype"),  # objects
+    (raw_blob(b"|V8", [1], b"\0" * 8), "dtype"),  # records
+    (raw_blob(b"<f8", [1] * 33, b"\0" * 8), "dimensions"),
+    (raw_blob(b"<f8", [3], b"\0" * 16), "bytes are not 3 x 8"),  # too few bytes for its shape
+    (raw_blob(b"<f8", [1], b"\0" * 16), "bytes are not 1 x 8"),  # trailing bytes
+    (raw_blob(b"<f8", [0, 2**63]), "unreadable"),  # no elements, but a dimension numpy can't hold
+    (raw_blob(b"<f8", [2**40]), "numbers in all"),
+    (raw_blob(b"\xff\xfe", [1], b"\0" * 8), "unreadable"),
+    (b"\x05", "unreadable")])
+def test_hostile_array_headers_are_refused_before_the_array_is_made(data, why):
+    with pytest.raises(wire.WireError, match=why):
+        wire.unpack(reader(frame(b'{"value": {"__array__": 0, "scalar": false}}', [data]))[0])
+
+
+@pytest.mark.parametrize("arr", [np.arange(6.0).reshape(2, 3).T, np.array(2.5), np.zeros((0, 4)),
+                                 np.arange(4, dtype=">i4"), np.array([True, False]), np.array([1 + 2j]),
+                                 np.ones((2, 1, 3), dtype=np.float32)], ids=repr)
+def test_arrays_cross_with_dtype_shape_and_values_and_come_back_writable(arr):
+    (got,) = wire.unpack(reader(frame(b"[]", [wire.blob(arr)]))[0])[1]
+    assert got.dtype == arr.dtype and got.shape == arr.shape and np.array_equal(got, arr)
+    assert got.flags.writeable and got.flags.owndata
 
 
 def test_one_blob_referenced_many_times_is_refused():
