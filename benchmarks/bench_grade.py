@@ -3,7 +3,7 @@ submission, against the floor: every hidden suite run by one bare pytest against
 solutions in-process (benchmarks/inprocess.py).
 
 Run by hand from a checkout with learnnn installed:
-    python benchmarks/bench_grade.py [--learners 8] [--exercises activations,neuron] [--slow-path]
+    python benchmarks/bench_grade.py [--learners 8] [--rounds 3] [--exercises activations,neuron] [--slow-path]
 By default the course is every exercise that has a hidden suite, and every learner submits the
 reference solutions (each file with its own comment, so the content cache can't merge them): the
 work per submission is then the floor's. Goals (issue 15): at most 1.15x the floor's CPU-seconds
@@ -62,7 +62,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=8)
     parser.add_argument("--exercises", help="comma-separated (default: every exercise with a hidden suite)")
-    parser.add_argument("--floor-runs", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds, each running the floor and every grade once")
     parser.add_argument("--jobs", default="1,2")
     parser.add_argument("--slow-path", action="store_true", help="one pytest session per exercise")
     args = parser.parse_args()
@@ -71,44 +71,55 @@ def main():
     course = manifest.load()
     names = args.exercises.split(",") if args.exercises else [
         name for name, e in course.exercises.items() if e.suite.is_file() and e.solution.is_file()]
-    n = args.learners
+    n, jobs_list = args.learners, [int(j) for j in args.jobs.split(",")]
     load = [os.getloadavg()[0]]
+    env = {grading.SESSION_PER_EXERCISE: "1"} if args.slow_path else {}
+    rounds = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         floor_dir = floor_folder(tmp / "floor", names)
-        bare = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(floor_dir)]
-        floors = [run(bare, ENV) for _ in range(args.floor_runs)]
-        floor_wall, floor_cpu = (statistics.median(x) for x in zip(*floors))
         course_path = course_file(tmp, names)
         make_class(tmp / "class", names, n)
-        env = {grading.SESSION_PER_EXERCISE: "1"} if args.slow_path else {}
         make_class(tmp / "one", names, 1)
-        # A run's fixed cost (start-up, the class report's figures) is measured on a class of one and
-        # taken off, so CPU s/sub is what each further submission costs.
-        fixed = run([sys.executable, "-m", "learnnn", "--course", str(course_path), "grade", str(tmp / "one"),
-                     "--out", str(tmp / "out-one"), "--jobs", "1", "--no-cache"], env, ok=(0, 1))
-        bulk = {}
-        for jobs in map(int, args.jobs.split(",")):
-            bulk[jobs] = run([sys.executable, "-m", "learnnn", "--course", str(course_path), "grade",
-                              str(tmp / "class"), "--out", str(tmp / f"out{jobs}"), "--jobs", str(jobs), "--no-cache"],
-                             env, ok=(0, 1))
+
+        def grade(folder, out, jobs):
+            return run([sys.executable, "-m", "learnnn", "--course", str(course_path), "grade", str(folder),
+                        "--out", str(out), "--jobs", str(jobs), "--no-cache"], env, ok=(0, 1))
+
+        # Rounds, each running everything once in turn: the machine's speed drifts (a shared VM's CPU-seconds
+        # for the same work vary by a fifth from minute to minute), and drift then weighs on all alike.
+        for _ in range(args.rounds):
+            floor = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(floor_dir)], ENV)
+            # A run's fixed cost (start-up, the class report's figures) is measured on a class of one and taken
+            # off, so CPU s/sub is what each further submission costs.
+            fixed = grade(tmp / "one", tmp / "out-one", 1)
+            bulk = {jobs: grade(tmp / "class", tmp / f"out{jobs}", jobs) for jobs in jobs_list}
+            rounds.append((floor, fixed, bulk))
             load.append(os.getloadavg()[0])
-        outs = sorted(bulk)
-        same = all((tmp / f"out{j}" / "grades.json").read_bytes() == (tmp / f"out{outs[0]}" / "grades.json").read_bytes()
-                   for j in outs)
+        same = all((tmp / f"out{j}" / "grades.json").read_bytes() == (tmp / f"out{jobs_list[0]}" / "grades.json")
+                   .read_bytes() for j in jobs_list)
+    med = statistics.median
+    per = lambda r, jobs: (r[2][jobs][1] - r[1][1]) / (n - 1)  # noqa: E731
     print(f"{n} learners submitting the reference, exercises: {', '.join(names)}; {os.cpu_count()} cores; "
-          f"{'one session per exercise' if args.slow_path else 'one session per submission'}")
+          f"{'one session per exercise' if args.slow_path else 'one session per submission'}; "
+          f"medians of {args.rounds} rounds")
     print("CPU s: " + ("every process, workers included (a cpuacct cgroup)" if CGROUP is not None else
                        "RUSAGE_CHILDREN: workers under bubblewrap are not counted (run as root for a cgroup)"))
-    print(f"load average (1 min) at the start and after each run: {', '.join(f'{x:.2f}' for x in load)}")
+    print(f"load average (1 min) at the start and after each round: {', '.join(f'{x:.2f}' for x in load)}")
     print(f"{'':40}{'wall s':>9}{'CPU s':>9}{'CPU s/sub':>11}{'vs floor':>10}")
-    print(f"{'floor: bare pytest, in-process (median)':40}{floor_wall:9.2f}{floor_cpu:9.2f}{floor_cpu:11.2f}{1:10.2f}")
-    print(f"{'learnnn grade, a class of one':40}{fixed[0]:9.2f}{fixed[1]:9.2f}")
-    for jobs, (wall, used) in bulk.items():
-        per = (used - fixed[1]) / (n - 1)
-        print(f"{f'learnnn grade --jobs {jobs}':40}{wall:9.2f}{used:9.2f}{per:11.2f}{per / floor_cpu:10.2f}")
-    if 1 in bulk and 2 in bulk:
-        print(f"speed-up of --jobs 2 over --jobs 1 (wall): {bulk[1][0] / bulk[2][0]:.2f}x")
+    floor_cpu = med(r[0][1] for r in rounds)
+    print(f"{'floor: bare pytest, in-process':40}{med(r[0][0] for r in rounds):9.2f}{floor_cpu:9.2f}"
+          f"{floor_cpu:11.2f}{1:10.2f}")
+    print(f"{'learnnn grade, a class of one':40}{med(r[1][0] for r in rounds):9.2f}{med(r[1][1] for r in rounds):9.2f}")
+    for jobs in jobs_list:
+        ratios = [per(r, jobs) / r[0][1] for r in rounds]  # each round against its own floor
+        print(f"{f'learnnn grade --jobs {jobs}':40}{med(r[2][jobs][0] for r in rounds):9.2f}"
+              f"{med(r[2][jobs][1] for r in rounds):9.2f}{med(per(r, jobs) for r in rounds):11.2f}{med(ratios):10.2f}"
+              f"   (rounds: {', '.join(f'{x:.2f}' for x in ratios)})")
+    if 1 in jobs_list and 2 in jobs_list:
+        speedups = [r[2][1][0] / r[2][2][0] for r in rounds]
+        print(f"speed-up of --jobs 2 over --jobs 1 (wall): {med(speedups):.2f}x "
+              f"(rounds: {', '.join(f'{x:.2f}' for x in speedups)})")
     print(f"identical grades.json across --jobs: {same}")
 
 
