@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 from pathlib import Path
 
 from . import __version__
@@ -17,13 +18,18 @@ from .review import ROW_STATUSES
 from .manifest import PACKAGE, data_dir
 
 def course_fingerprint(course):
-    """A hash of everything that decides a grade: the manifest, suites, solutions, quizzes and the engine."""
-    paths = [Path(course.source), *sorted(PACKAGE.glob("*.py")), *sorted((PACKAGE / "suites").glob("*")),
+    """A hash of everything that decides a grade: the manifest, suites, solutions, quizzes, the engine (the
+    worker's modules included) and the model splits' secret (learnnn.modelgrading)."""
+    from .modelgrading import DEFAULT_SECRET, SECRET_ENV
+
+    paths = [Path(course.source), *sorted(PACKAGE.rglob("*.py")), *sorted((PACKAGE / "suites").glob("*")),
              *sorted(data_dir("solutions").glob("*.py")), *(lesson.quiz_path for lesson in quiz_lessons(course))]
     h = hashlib.sha256(__version__.encode())
     for path in paths:
         if path.is_file():
-            h.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+            h.update(str(path.relative_to(PACKAGE) if path.is_relative_to(PACKAGE) else path.name).encode()
+                     + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    h.update(hashlib.sha256((os.environ.get(SECRET_ENV) or DEFAULT_SECRET).encode()).digest())
     return h.hexdigest()
 
 

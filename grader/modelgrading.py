@@ -7,12 +7,17 @@ with the reference ``mlp_forward`` on ``(X_test - mean) / scale``: the test
 features never reach learner code. Every split is trained once per check; the
 suites' tests all read the one :class:`Grading`.
 
-Models that can't be memorised: the bundled Iris and digits data are public, so
-each hidden split shows its feature columns in a secret order (a permutation
-seeded from ``LEARNNN_SPLIT_SECRET``, which only this trusted process reads).
-A network that standardises and trains from scratch doesn't care; a table of
-the public samples no longer matches a single test row. The lessons' split
-keeps the order the learner sees at home, so its score can be reproduced.
+The bundled Iris and digits data are public, so each hidden split shows its
+feature columns in a secret order (a permutation seeded from
+``LEARNNN_SPLIT_SECRET``, which only this trusted process reads). A network that
+standardises and trains from scratch doesn't care; a table of the public samples
+no longer matches a test row as it is. That raises the bar, it is no proof of
+training: a module that embeds the public data set can match the training rows
+by their sorted values, recover the column order, and hand back a network that
+has memorised every public sample, test rows included (a red team did, for full
+marks). Only data the learner never saw would close that; the course is built on
+the bundled data sets. The lessons' split keeps the order the learner sees at
+home, so its score can be reproduced.
 """
 import ast
 import functools

@@ -109,7 +109,7 @@ class Sandbox:
             os.close(out)
         os.set_blocking(self.proc.stdin.fileno(), False)
         self._printed_at = 0
-        self._buffer = b""
+        self._buffer = bytearray()  # appended to and cut from the front in place: a 240 MB reply stays linear
         self._ready = False
         readable = isolation.readable_inside() if tier.namespaces else isolation.readable_outside()
         self._walls_wanted = {"seccomp": tier.seccomp, "landlock": {"read_only": readable} if tier.landlock else None}
@@ -303,7 +303,8 @@ class Sandbox:
             if not chunk:
                 raise self._crashed(name)
             self._buffer += chunk
-        data, self._buffer = self._buffer[:n], self._buffer[n:]
+        data = bytes(self._buffer[:n])
+        del self._buffer[:n]
         return data
 
     def _receive(self, deadline, name, timeout=STARTUP_SECONDS):
@@ -324,7 +325,8 @@ class Sandbox:
             return True
         error = header.get("error")
         return (isinstance(error, dict) and isinstance(error.get("type"), str)
-                and all(isinstance(error.get(k, ""), str) for k in ("message", "where", "phase")))
+                and all(isinstance(error.get(k, ""), str) for k in ("message", "where", "phase"))
+                and isinstance(error.get("missing_module") or "", str) and isinstance(error.get("refused", False), bool))
 
     def _unreadable(self, name, why):
         return outcomes.unreadable_reply(call=name, error=why)

@@ -157,3 +157,21 @@ def test_the_readme_states_every_shape_the_model_writes():
 def test_a_damaged_cache_entry_is_graded_again_not_a_crash(damage):
     with pytest.raises(ValueError):
         SubmissionResult.from_cache({**submission().to_cache(), **damage})
+
+
+def test_the_cache_key_changes_with_the_split_secret_and_the_workers_code(monkeypatch):
+    from learnnn import gradebook
+    from learnnn.intake import Submission
+
+    course = manifest.load()
+    key = lambda: Cache("unused", course, 0).key(Submission("carol", files={"neuron.py": b"x = 1\n"}))  # noqa: E731
+    monkeypatch.delenv("LEARNNN_SPLIT_SECRET", raising=False)
+    first = key()
+    monkeypatch.setenv("LEARNNN_SPLIT_SECRET", "another class's secret")
+    assert key() != first  # other hidden splits: other iris and digits grades
+    monkeypatch.delenv("LEARNNN_SPLIT_SECRET")
+    assert key() == first
+    worker = manifest.PACKAGE / "worker" / "wire.py"
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda p: real(p) + (b"#\n" if p == worker else b""))
+    assert key() != first and gradebook.course_fingerprint(course)  # a change in the worker grades again
