@@ -303,7 +303,8 @@ class Sandbox:
             if not chunk:
                 raise self._crashed(name)
             self._buffer += chunk
-        data = bytes(self._buffer[:n])
+        with memoryview(self._buffer) as view:  # one copy out, not a slice and then a copy of it
+            data = bytes(view[:n])
         del self._buffer[:n]
         return data
 
