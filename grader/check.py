@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from .manifest import PACKAGE
 from .results import CheckResult, TestOutcome
 
+AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 SUITES = PACKAGE / "suites"
 # pytest's built-in plugins a hidden suite never uses (no tmp_path, monkeypatch, logging, skip marks, output
 # capture: our stdout is redirected): left unloaded, they cost nothing at start-up and nothing per test.
@@ -50,8 +51,8 @@ def run_checks(*, course, source_dir, exercises, plugins=(), budget_factor=None,
             "--import-mode=importlib", "-q", "--no-header", "--tb=no",
             "--continue-on-collection-errors"]  # one suite that can't load doesn't stop the others of the session
         started = time.perf_counter()
-        os.environ.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # a stray installed plugin must not change grades
-        with contextlib.redirect_stdout(io.StringIO()) as out, warnings.catch_warnings(), _one_blas_thread():
+        with contextlib.redirect_stdout(io.StringIO()) as out, warnings.catch_warnings(), _one_blas_thread(), \
+                _no_plugin_autoload():
             warnings.simplefilter("ignore")  # the suites' own arithmetic on extreme values is not the learner's
             code = pytest.main(args, plugins=[plugin, *plugins])
     finally:
@@ -69,6 +70,19 @@ def run_checks(*, course, source_dir, exercises, plugins=(), budget_factor=None,
             result.error = f"the hidden suite for {name} ran no test (pytest exit code {int(code)}): {out.getvalue()[-500:]}"
         results.append(result)
     return results
+
+
+@contextlib.contextmanager
+def _no_plugin_autoload():
+    """A stray installed pytest plugin must not change grades. Put back afterwards: a grading process started
+    before this changed the environment would no longer match it, and be replaced (learnnn.watchdog)."""
+    before = os.environ.get(AUTOLOAD)
+    os.environ.setdefault(AUTOLOAD, "1")
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(AUTOLOAD, None)
 
 
 def _one_blas_thread():

@@ -35,8 +35,9 @@ LAYOUTS = {
     "moodle": Layout("moodle", r"^(?P<name>[^/]+?)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_(?P<file>.*)$",
                      "Ann Lee_12345_assignsubmission_file_"),
     # Grade Centre "Download Assignment": `<assignment>_<username>_attempt_<yyyy-mm-dd-hh-mm-ss>[_<file>]`,
-    # one receipt .txt per attempt beside the files
-    "blackboard": Layout("blackboard", r"^(?P<assignment>[^/]+)_(?P<id>[^_/]+)_attempt_"
+    # one receipt .txt per attempt beside the files. The first `_<username>_attempt_<time>` wins: the file part
+    # is the learner's own name for the file, and could name a classmate's newer attempt.
+    "blackboard": Layout("blackboard", r"^(?P<assignment>[^/]+?)_(?P<id>[^_/]+)_attempt_"
                                        r"(?P<attempt>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)(?:_(?P<file>.+?))?"
                                        r"(?P<ext>\.[A-Za-z0-9]+)?$",
                          "Week3_alee_attempt_2026-01-01-10-00-00_activations.py"),

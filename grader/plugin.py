@@ -18,6 +18,8 @@ from .printable import printable
 from .results import TestOutcome
 from .workers import REFUSED_IMPORTS, Workers, sandbox_spec  # noqa: F401 (their home before workers.py)
 
+MESSAGE_CHARACTERS = 6000  # of one failed test's message, what the learner printed included
+
 
 class LearnerModule:
     """Calls into the learner's module in the worker: ``learner.sigmoid(z)``.
@@ -165,6 +167,8 @@ class LearnnnPlugin:
         if printed.strip() and getattr(call.excinfo and call.excinfo.value, "show_output", True):
             message += f"\nYour code printed:\n{printed.rstrip()}"
         # the message quotes learner output and exception text: no terminal escapes reach feedback or the CLI
+        if len(message) > MESSAGE_CHARACTERS:
+            message = message[:MESSAGE_CHARACTERS] + f"\n... ({len(message) - MESSAGE_CHARACTERS} more characters)"
         self.outcomes[name].append(TestOutcome(item.name, False, printable(message), 0, points, kind))
 
     @staticmethod

@@ -30,6 +30,9 @@ from .worker import wire
 PASS_THROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")  # older OpenBLAS builds need them on some CPUs
 STARTUP_SECONDS = 60
 WORKER_FOLDER = "learnnn-worker-"  # process-only tier: + the grader's pid, so a later grader knows when it is orphaned
+# Characters kept of each text a worker reports. The worker cuts them too, but it runs learner code: a forged
+# reply of 15 MiB messages made the grading process hold 2.2 GB and write a 63 MB feedback file.
+TEXT_LIMITS = {"type": 100, "message": 2000, "where": 300, "phase": 10, "missing_module": 200}
 MARKER = isolation.PACKAGE_NAME  # in every worker's command line (bwrap's included): processes.py finds them by it
 
 
@@ -228,7 +231,7 @@ class Sandbox:
                 self._prestart()  # the next call most likely comes at once: let the new worker load NumPy meanwhile
             raise
         if header["ok"]:
-            self.last = CallInfo(header["mutated"], header["warnings"])
+            self.last = CallInfo([m[:100] for m in header["mutated"][:50]], [w[:300] for w in header["warnings"][:5]])
             return value
         failure = self._explain(header["error"], module, name)
         if header["error"].get("phase") == "import" and header["error"]["type"] != "MissingFunction":
@@ -259,7 +262,7 @@ class Sandbox:
         walls = header.get("walls") if header.get("ready") is True else None
         if not isinstance(walls, dict):
             raise self._unreadable(self.phase or "the worker", "no ready message")
-        self.walls = walls
+        self.walls = walls = {str(wall)[:40]: str(why)[:300] if why else "" for wall, why in list(walls.items())[:10]}
         failed = {wall: why for wall, why in walls.items() if why}
         if failed:  # fail closed: the tier this process reports must be the one in force
             raise LearnerCrashed("the worker that runs your code could not lock itself down ("
@@ -359,6 +362,8 @@ class Sandbox:
         return outcomes.crashed(call=name, phase=self.phase, code=code, startup_output=self._startup_text())
 
     def _explain(self, error, module, name):
+        error = {k: v[:TEXT_LIMITS[k]] if isinstance(v, str) else v for k, v in error.items() if k in TEXT_LIMITS
+                 or k == "refused"}
         printed = os.fstat(self._output.fileno()).st_size if self._output is not None else 0
         return outcomes.explain(error, module=module, call=name, memory_mb=self.spec.memory_mb,
                                 modules=tuple(self.spec.files), printed_bytes=printed)

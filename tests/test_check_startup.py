@@ -91,17 +91,20 @@ class Spy:
 import numpy
 before = blas_threads()
 run_checks(course=manifest.load(), source_dir=Path(sys.argv[1]), exercises=["activations"], plugins=[Spy()])
-print(json.dumps([before, Spy.during, blas_threads()]))
+import os
+print(json.dumps([before, Spy.during, blas_threads(), "PYTEST_DISABLE_PLUGIN_AUTOLOAD" in os.environ]))
 """
 
 
-def test_the_trusted_process_runs_the_suites_with_one_blas_thread(tmp_path):
+def test_the_trusted_process_runs_the_suites_with_one_blas_thread_and_leaves_its_environment(tmp_path):
     # OpenBLAS's idle threads spin on the other core after every call: in a grading process that was 0.8 CPU-s
     # of each submission's 9.7, for nothing.
     shutil.copy(manifest.data_dir("solutions") / "activations.py", tmp_path / "activations.py")
-    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD")}
     done = subprocess.run([sys.executable, "-c", BLAS_THREADS, str(tmp_path)], capture_output=True, text=True,
                           timeout=120, env={**env, "OPENBLAS_NUM_THREADS": "2"})
-    before, during, after = json.loads(done.stdout.strip().splitlines()[-1])
+    before, during, after, autoload = json.loads(done.stdout.strip().splitlines()[-1])
     assert before == [2] and after == [2]  # the caller's setting, put back
+    assert not autoload  # nor changed the environment: a waiting grading process would no longer match it
     assert during and all(threads == [1] for threads in during)

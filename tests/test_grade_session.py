@@ -60,3 +60,16 @@ def test_one_session_per_submission_writes_the_same_files_as_one_per_exercise(tm
     assert crash["activations"]["score"] == 0 and crash["neuron"]["score"] == crash["neuron"]["max_score"] > 0
     assert rows["honest"]["status"] == "graded" and rows["incomplete"]["status"] == "incomplete"
     assert "ran in /sandbox" in json.dumps(rows["incomplete"]["exercises"]["and_gate"])
+
+
+@pytest.mark.parametrize("message, scrubbed", [
+    ("open('/tmp/learnnn-grade-run-8x/job-1/learnnn-worker-12-ab/data.npy') failed",
+     "open('<sandbox>') failed"),
+    ("see /sandbox/3/x.py and tmp/learnnn-worker-9/y, not learnnn-grade-z alone",
+     "see /sandbox/3/x.py and tmp<sandbox> not learnnn-grade-z alone"),  # from the first "/" to a space or quote
+    ("/" * 40_000 + " learnnn-grade-x", "/" * 40_000 + " learnnn-grade-x"),  # the regex it replaces took 9.7 s
+])
+def test_temp_folders_leave_messages_in_one_pass(message, scrubbed):
+    from learnnn.grading import _scrub_temp_folders
+
+    assert _scrub_temp_folders(message) == scrubbed

@@ -280,6 +280,17 @@ def test_intake_is_deterministic(downloads, course):
     assert run() == run()
 
 
+def test_a_blackboard_file_named_after_a_classmates_attempt_stays_its_authors(course, tmp_path):
+    # The file part of a Blackboard name is what the learner called the file: it can't pass as bob's newest attempt.
+    write_zip(tmp_path / "bb.zip", {
+        "Week2_bob_attempt_2026-01-02-09-00-00_activations.py": ACT,
+        "Week2_mallory_attempt_2026-01-02-10-00-00_x_bob_attempt_2099-12-31-23-59-59_activations.py": STUB})
+    subs = ids(discover([tmp_path / "bb.zip"], course=course, quizzes=QUIZZES))
+    assert sorted(subs) == ["bob", "mallory"]
+    assert subs["bob"].attempt == "2026-01-02-09-00-00" and subs["bob"].files["activations.py"] == ACT.encode()
+    assert subs["mallory"].attempt == "2026-01-02-10-00-00"
+
+
 def test_the_attempt_rule_and_an_instructors_pattern(downloads, course, tmp_path):
     oldest = ids(discover([downloads / "blackboard.zip", downloads / "canvas.zip"], course=course, quizzes=QUIZZES,
                           attempt="oldest"))

@@ -193,6 +193,18 @@ def test_a_malformed_reply_is_a_crash_not_a_traceback(tmp_path, reply):
     assert worker_processes() == []
 
 
+def test_a_forged_error_report_is_cut_to_what_a_learner_reads(tmp_path):
+    # A reply of 256 KiB texts made every failed test keep them: a 14 MB feedback file per learner.
+    reply = json.dumps({"ok": False, "error": {"type": "ValueError" * 1000, "message": "m" * 262_144,
+                                               "where": "w" * 262_144, "phase": "call"}}).encode()
+    module = tmp_path / "forge.py"
+    module.write_text(FORGE_REPLY.replace("REPLY", repr(reply)))
+    with Sandbox(SandboxSpec(files={"forge": module}, time_limit=5)) as sandbox:
+        with pytest.raises(LearnerRaised) as info:
+            sandbox.call("forge", "forge")
+    assert "mmmm" in str(info.value) and len(str(info.value)) < 3000
+
+
 def test_a_48_mb_reply_is_read_in_linear_time(tmp_path):
     # Read 64 KiB at a time into a bytes object, it took 5.5 s of the grader's CPU for 32 MB and 21.8 s for 64 MB.
     module = tmp_path / "big.py"

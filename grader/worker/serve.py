@@ -30,7 +30,7 @@ def _where(exc):
     if not frames:
         return ""
     f = frames[-1]
-    return f"{os.path.basename(f.filename)}, line {f.lineno}, in {f.name}: {(f.line or '').strip()}"
+    return f"{os.path.basename(f.filename)}, line {f.lineno}, in {f.name}: {(f.line or '').strip()[:200]}"
 
 
 def _same(a, b):
