@@ -32,6 +32,7 @@ class ClassGrading:
     set_aside: list = field(default_factory=list)  # (what, why) no learner got: unnamed files, merged copies
     not_on_roster: list = field(default_factory=list)  # submission ids the roster does not list
     figures: str = ""  # why the report's charts were not drawn (drawing.MISSING), else ""
+    public_secret: bool = False  # model exercises were graded on the public default split secret
 
     @property
     def cached(self):
@@ -144,4 +145,15 @@ def grade_class_download(*, submissions, out, course, jobs=None, budget=None, ca
                         mean=summary["mean"], written=[*written, page], report=page, tier=tier,
                         engine=engine.description, seconds=time.perf_counter() - started,
                         set_aside=list(intake.set_aside), not_on_roster=list(intake.not_on_roster),
-                        figures=drawing.missing())
+                        figures=drawing.missing(), public_secret=_public_secret(course))
+
+
+def _public_secret(course):
+    """True when a model exercise (iris, digits) was graded without LEARNNN_SPLIT_SECRET: its hidden splits'
+    column order is then the one every copy of learnnn knows (learnnn.modelgrading)."""
+    from .modelgrading import SECRET_ENV
+
+    if os.environ.get(SECRET_ENV):
+        return False
+    return any(e.suite.is_file() and "modelgrading" in e.suite.read_text(encoding="utf-8", errors="replace")
+               for e in course.exercises.values())

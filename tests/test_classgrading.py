@@ -153,3 +153,11 @@ def test_doctor_notes_the_missing_extra_without_calling_it_a_problem(monkeypatch
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     doctor.check_figures(report)
     assert [(f.status, f.message) for f in report.findings] == [("note", f"figures: {MISSING}")]
+
+
+def test_a_class_graded_on_the_public_split_secret_is_told_so(monkeypatch, course):
+    monkeypatch.delenv("LEARNNN_SPLIT_SECRET", raising=False)
+    assert classgrading._public_secret(manifest.load())  # iris and digits: splits anyone can reproduce
+    assert not classgrading._public_secret(course)  # no model exercise in it: nothing to say
+    monkeypatch.setenv("LEARNNN_SPLIT_SECRET", "this class's own")
+    assert not classgrading._public_secret(manifest.load())

@@ -135,6 +135,9 @@ def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roste
     echo(f"Isolation: {done.tier}. {len(done.attention)} submissions need attention (listed in the report).")
     if done.figures:
         echo(f"note: the report has no charts: {done.figures}.", err=True)
+    if done.public_secret:
+        echo("note: iris and digits were scored on hidden splits anyone with learnnn can reproduce: set "
+             "LEARNNN_SPLIT_SECRET to a value of your own (the same one for every run of a class).", err=True)
     echo(f"Wrote {', '.join(str(p) + ('/' if p.is_dir() else '') for p in done.written[:-1])} "
          f"and {done.report}")
     raise SystemExit(1 if done.errors else 0)
