@@ -88,6 +88,14 @@ def test_what_does_not_parse_is_simply_not_a_copy(text):
     assert item.reference == []
 
 
+def test_a_module_far_larger_than_the_reference_is_never_parsed(monkeypatch):
+    parsed, real = [], review.code_shape
+    monkeypatch.setattr(review, "code_shape", lambda text: parsed.append(len(text)) or real(text))
+    hostile = "a = 1\n" * 400_000  # about 7 s and 1 GB of parsing in the trusted process
+    _, item = graded({"activations.py": hostile, "neuron.py": reference("neuron") + "# a comment\n" * 100})
+    assert item.reference == ["neuron"] and max(parsed) < 10_000
+
+
 def test_every_reference_solution_is_recognised_and_a_rejected_submission_names_none():
     _, item = graded({e.filename: reference(n) for n, e in COURSE.exercises.items()})
     assert item.reference == list(COURSE.exercises)
