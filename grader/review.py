@@ -35,7 +35,7 @@ class Review:
     original_name: str = ""
     identical: list = field(default_factory=list)  # ids of submissions with the same graded files
     graded_as: list = field(default_factory=list)  # "src/Activations.py -> activations.py": files graded renamed
-    reference: list = field(default_factory=list)  # exercises whose module is the shipped reference solution's code
+    reference_copies: list = field(default_factory=list)  # exercises whose module is the reference solution
 
 
 def failed_kinds(grade):
@@ -109,7 +109,7 @@ def review(results, submissions, course):
     """{id: Review} for every result; ``submissions`` (same ids) give file contents and names.
 
     A module whose code is the reference solution's (``code_shape`` equal: comments, docstrings and layout
-    aside) is named in ``Review.reference`` and the attention notes; its score is left as graded."""
+    aside) is named in ``Review.reference_copies`` and the attention notes; its score is left as graded."""
     by_id = {s.id: s for s in submissions}
     stubs = _stubs(course)
     references = _references(course)
@@ -135,7 +135,7 @@ def review(results, submissions, course):
                   and _is_reference(files[f"{n}.py"], references[f"{n}.py"])]
         item = Review(r.id, status, statuses, original_name=str(getattr(sub, "original_name", "") or r.id),
                       identical=twins.get(r.id, []), graded_as=list(getattr(sub, "renamed", None) or []),
-                      reference=copied if r.status != "rejected" else [])
+                      reference_copies=copied if r.status != "rejected" else [])
         item.attention = _attention(r, item, sub, course)
         out[r.id] = item
     return out
@@ -156,8 +156,8 @@ def _attention(result, item, sub, course):
                          ("stub", "untouched starting stub")):
         if by_status[status]:
             notes.append(f"{what}: {', '.join(by_status[status])}")
-    if item.reference:
-        notes.append(f"the reference solution's code (comments and layout aside): {', '.join(item.reference)}")
+    if item.reference_copies:
+        notes.append(f"the reference solution's code (comments and layout aside): {', '.join(item.reference_copies)}")
     ignored = list(getattr(sub, "ignored", []) or [])
     if by_status["missing"] and result.status != "empty":
         notes.append(f"missing: {', '.join(f'{n}.py' for n in by_status['missing'])}")

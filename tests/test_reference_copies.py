@@ -50,7 +50,7 @@ def test_a_disguised_copy_of_the_reference_is_named_in_the_row_and_the_feedback_
     copy = disguised(reference("activations"))
     assert copy != reference("activations") and "My own work" in copy and "# checked by hand" in copy
     result, item = graded({"activations.py": copy, "neuron.py": reference("neuron")})
-    assert item.reference == ["activations", "neuron"]
+    assert item.reference_copies == ["activations", "neuron"]
     note = "the reference solution's code (comments and layout aside): activations, neuron"
     assert note in item.attention
     reviews = {"lee": item}
@@ -72,20 +72,20 @@ def test_sharing_some_functions_with_the_reference_is_not_copying():
     function = next(n for n in tree.body if isinstance(n, ast.FunctionDef))
     function.body.insert(0, ast.parse("_unused = 0").body[0])  # one function of the learner's own
     _, item = graded({"activations.py": ast.unparse(tree)})
-    assert item.reference == [] and not any("reference" in note for note in item.attention)
+    assert item.reference_copies == [] and not any("reference" in note for note in item.attention)
 
 
 @pytest.mark.parametrize("path", sorted(LEARNERS.glob("*__*.py")), ids=lambda p: p.stem)
 def test_honest_learner_code_is_not_flagged(path):
     name = path.stem.split("__")[0]
     _, item = graded({f"{name}.py": path.read_text(encoding="utf-8")})
-    assert item.reference == [], path.name
+    assert item.reference_copies == [], path.name
 
 
 @pytest.mark.parametrize("text", ["", "def broken(:\n", "x = (" * 500 + ")" * 500, "\x00"])
 def test_what_does_not_parse_is_simply_not_a_copy(text):
     _, item = graded({"activations.py": text})
-    assert item.reference == []
+    assert item.reference_copies == []
 
 
 def test_a_module_far_larger_than_the_reference_is_never_parsed(monkeypatch):
@@ -93,11 +93,11 @@ def test_a_module_far_larger_than_the_reference_is_never_parsed(monkeypatch):
     monkeypatch.setattr(review, "code_shape", lambda text: parsed.append(len(text)) or real(text))
     hostile = "a = 1\n" * 400_000  # about 7 s and 1 GB of parsing in the trusted process
     _, item = graded({"activations.py": hostile, "neuron.py": reference("neuron") + "# a comment\n" * 100})
-    assert item.reference == ["neuron"] and max(parsed) < 10_000
+    assert item.reference_copies == ["neuron"] and max(parsed) < 10_000
 
 
 def test_every_reference_solution_is_recognised_and_a_rejected_submission_names_none():
     _, item = graded({e.filename: reference(n) for n, e in COURSE.exercises.items()})
-    assert item.reference == list(COURSE.exercises)
+    assert item.reference_copies == list(COURSE.exercises)
     _, rejected = graded({e.filename: reference(n) for n, e in COURSE.exercises.items()}, status="rejected")
-    assert rejected.reference == []
+    assert rejected.reference_copies == []
