@@ -150,6 +150,9 @@ def feedback(result, review=None):
             continue
         if statuses[name] == "stub":
             lines.append(f"`{name}.py` is still the starting stub: write the functions it asks for.")
+        if review and name in review.reference_copies:
+            lines.append(f"`{name}.py` has the code of the reference solution (`learnnn solution --give-up`), "
+                         "comments, docstrings and layout aside. The points stand; your instructor sees this note.")
         if grade.error:
             lines += ["The hidden tests could not run (not your fault; tell your instructor):", _quote(grade.error)]
         failed = grade.failures

@@ -4,6 +4,7 @@ Everything here reads graded results (and the submissions they came from);
 nothing grades. Each failed test's outcome kind (``TestOutcome.kind``) refines
 the exercise-level status the grader gave.
 """
+import ast
 import collections
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -34,6 +35,7 @@ class Review:
     original_name: str = ""
     identical: list = field(default_factory=list)  # ids of submissions with the same graded files
     graded_as: list = field(default_factory=list)  # "src/Activations.py -> activations.py": files graded renamed
+    reference_copies: list = field(default_factory=list)  # exercises whose module is the reference solution
 
 
 def failed_kinds(grade):
@@ -68,10 +70,49 @@ def _stubs(course):
     return {e.filename: _text(e.stub.read_bytes()) for e in course.exercises.values() if e.stub.is_file()}
 
 
+class _Docstrings(ast.NodeTransformer):
+    def visit_Expr(self, node):
+        return None if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str) else node
+
+
+def code_shape(text):
+    """The code of a module as ast.dump, with comments, docstrings (any statement that is only a string),
+    blank lines and layout set aside; None when it does not parse. Nothing is run."""
+    try:
+        return ast.dump(_Docstrings().visit(ast.parse(text)))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _references(course):
+    """{module file name: (code_shape of its reference solution, the most bytes a copy of it is given)}.
+
+    Parsing is done in the trusted process and costs 7 to 15 s and over 1 GB for a hostile 2 MB module, so a
+    module over four times the reference's size and 8 KiB more (comments enough for any honest copy) is
+    not compared."""
+    out = {}
+    for e in course.exercises.values():
+        if e.solution.is_file():
+            source = e.solution.read_bytes()
+            shape = code_shape(_text(source))
+            if shape is not None:
+                out[e.filename] = (shape, 4 * len(source) + 8 * 2**10)
+    return out
+
+
+def _is_reference(data, reference):
+    shape, most = reference
+    return len(data) <= most and code_shape(_text(data)) == shape
+
+
 def review(results, submissions, course):
-    """{id: Review} for every result; ``submissions`` (same ids) give file contents and names."""
+    """{id: Review} for every result; ``submissions`` (same ids) give file contents and names.
+
+    A module whose code is the reference solution's (``code_shape`` equal: comments, docstrings and layout
+    aside) is named in ``Review.reference_copies`` and the attention notes; its score is left as graded."""
     by_id = {s.id: s for s in submissions}
     stubs = _stubs(course)
+    references = _references(course)
     stubbed = {}
     for sub in submissions:
         stubbed[sub.id] = {f for f, data in sub.files.items() if f in stubs and _text(data) == stubs[f]}
@@ -89,8 +130,12 @@ def review(results, submissions, course):
                     for n, g in r.exercises.items()}
         status = "timed_out" if r.status in ("graded", "incomplete") and "timed_out" in statuses.values() \
             else r.status
+        files = getattr(sub, "files", None) or {}
+        copied = [n for n in r.exercises if f"{n}.py" in references and f"{n}.py" in files
+                  and _is_reference(files[f"{n}.py"], references[f"{n}.py"])]
         item = Review(r.id, status, statuses, original_name=str(getattr(sub, "original_name", "") or r.id),
-                      identical=twins.get(r.id, []), graded_as=list(getattr(sub, "renamed", None) or []))
+                      identical=twins.get(r.id, []), graded_as=list(getattr(sub, "renamed", None) or []),
+                      reference_copies=copied if r.status != "rejected" else [])
         item.attention = _attention(r, item, sub, course)
         out[r.id] = item
     return out
@@ -111,6 +156,8 @@ def _attention(result, item, sub, course):
                          ("stub", "untouched starting stub")):
         if by_status[status]:
             notes.append(f"{what}: {', '.join(by_status[status])}")
+    if item.reference_copies:
+        notes.append(f"the reference solution's code (comments and layout aside): {', '.join(item.reference_copies)}")
     ignored = list(getattr(sub, "ignored", []) or [])
     if by_status["missing"] and result.status != "empty":
         notes.append(f"missing: {', '.join(f'{n}.py' for n in by_status['missing'])}")

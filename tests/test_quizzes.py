@@ -51,6 +51,18 @@ def test_reference_sheet_scores_full_and_empty_scores_zero(lesson):
     assert quiz.grade(loaded, {}).score == 0
 
 
+def test_right_letters_are_spread_so_one_letter_everywhere_never_passes():
+    singles = [q for lesson in LESSONS for q in quiz.load(lesson).questions if q.kind == "single"]
+    letters = [q.answer for q in singles]
+    commonest = max(set(letters), key=letters.count)
+    assert letters.count(commonest) <= 0.4 * len(letters), f"'{commonest}' is right {letters.count(commonest)} times"
+    for lesson in LESSONS:
+        loaded = quiz.load(lesson)
+        for letter in quiz.LETTERS[:max((len(q.choices) for q in loaded.questions), default=0)]:
+            score = quiz.grade(loaded, {q.id: letter for q in loaded.questions}).score
+            assert score < len(loaded.questions) / 3, f"{loaded.id}: answering '{letter}' everywhere scores {score}"
+
+
 @pytest.fixture
 def sheet(tmp_path):
     def write(text, name="sheet.yaml"):

@@ -31,13 +31,15 @@ def attention(graded):
 
 def test_needs_attention_names_every_kind_of_trouble(graded):
     found = attention(graded)
-    assert found["ann"] == ["identical graded files to bob"] and found["bob"] == ["identical graded files to ann"]
-    assert found["cat"] == ["untouched starting stub: activations"]
+    copied = "the reference solution's code (comments and layout aside): "
+    assert found["ann"] == [copied + "activations, neuron", "identical graded files to bob"]
+    assert found["bob"] == [copied + "activations, neuron", "identical graded files to ann"]
+    assert found["cat"] == ["untouched starting stub: activations", copied + "neuron"]
     assert found["dan"] == ["missing: neuron.py"]
     assert "misplaced? activations.py is missing but the submission holds activations.txt" in found["eve"]
     assert found["bad"][0].startswith("rejected: ") and "not a readable zip" in found["bad"][0]
     assert found["empty"] == ["nothing gradable: no exercise file and no quiz answer sheet"]
-    assert "syn" not in found  # a syntax error is an honest failure, listed per learner, not an alarm
+    assert found["syn"] == [copied + "neuron"]  # a syntax error is an honest failure, listed per learner, not an alarm
     assert graded.rows["cat"]["attention"] == found["cat"]
 
 
