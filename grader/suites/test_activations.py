@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from learnnn.feedback import (expect_close, expect_float, expect_no_warnings, expect_shape, expect_unchanged, fail,
-                              fallback_hint, float_hint, hinted)
+from learnnn.feedback import (expect_close, expect_float, expect_no_warnings, expect_result, expect_shape,
+                              expect_unchanged, fail, fallback_hint, float_hint, hinted)
 from learnnn.sandbox import LearnerFailure, LearnerRaised
 
 ELEMENTWISE = ["sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad", "leaky_relu", "leaky_relu_grad"]
@@ -162,7 +162,7 @@ def test_softmax_rows_sum_to_one(learner):
     got = expect_shape(learner.softmax(Z), Z.shape, "softmax(z)", "the same as z").astype(float)
     sums = got.sum(axis=-1)
     worst = int(np.argmax(np.abs(sums - 1)))
-    if abs(sums[worst] - 1) > 1e-9:
+    if not abs(sums[worst] - 1) <= 1e-9:  # a nan sum fails too
         fail(f"row {worst} of softmax(z) sums to {sums[worst]:.6g}, not 1: divide by the sum over "
              "axis=-1 with keepdims=True so every row is normalised on its own")
 
@@ -232,8 +232,9 @@ def test_accepts_int_lists(learner, reference, name):
 @pytest.mark.parametrize("name", ELEMENTWISE + ["softmax"])
 def test_leaves_input_unchanged(learner, name):
     z = Z.copy()
-    getattr(learner, name)(z)
+    got = getattr(learner, name)(z)
     expect_unchanged(learner.last, f"{name}(z)")
+    expect_result(got, Z.shape, f"{name}(z)", "the same as z")
 
 
 @pytest.mark.parametrize("name", ELEMENTWISE + ["softmax"])

@@ -3,7 +3,7 @@ import re
 
 import numpy as np
 
-from learnnn.feedback import expect_close, expect_float, expect_scalar, expect_unchanged, fail, hinted
+from learnnn.feedback import expect_close, expect_float, expect_result, expect_scalar, expect_unchanged, fail, hinted
 from learnnn.sandbox import LearnerRaised
 from learnnn.worker import Named
 
@@ -88,8 +88,9 @@ def test_accepts_int_lists(learner):
 
 
 def test_leaves_inputs_unchanged(learner):
-    learner.neuron(X.copy(), W.copy(), B)
+    got = learner.neuron(X.copy(), W.copy(), B)
     expect_unchanged(learner.last, "neuron(X, w, b)")
+    expect_result(got, (len(X),), "neuron(X, w, b)", "one output per sample")
 
 
 def test_accepts_read_only_inputs(learner):
