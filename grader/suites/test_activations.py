@@ -63,7 +63,7 @@ def test_sigmoid_grad_values(learner, reference):
                  hint="sigmoid_grad(z) = sigmoid(z) * (1 - sigmoid(z)), and it takes z, not sigmoid(z).")
 
 
-EXTREME = np.array([-1e4, -1e3, -50.0, 50.0, 1e3, 1e4])
+EXTREME = np.array([-1e4, -1e3, -50.0, -1.0, 0.0, 1.0, 50.0, 1e3, 1e4])  # and ordinary z, so zeros fail
 WHERE = ("np.where(condition, a, b) computes both a and b for every element before it picks, so the branch it "
          "throws away still overflows (and its inf or nan still warns). Compute each branch only on its own "
          "elements (out[z >= 0] = ...; out[z < 0] = ...)")

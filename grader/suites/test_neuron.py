@@ -37,8 +37,9 @@ def test_single_sample_returns_float(learner):
     got = learner.neuron(X[0], W, B)
     expect_scalar(got, "neuron(x, w, b) for one sample")
     if isinstance(got, np.ndarray) and got.ndim > 0:
-        from learnnn.feedback import fail
         fail(f"neuron(x, w, b) for one sample returned an array of shape {got.shape}; return a single float")
+    expect_close(got, float(_sig(X[0] @ W + B)), call="neuron(x, w, b) for one sample", mistakes=mistakes(X[0], W, B),
+                 hint="A neuron computes activation(x @ w + b).")
 
 
 W_FIRST = re.compile(r"dot\(\s*w\b|\bw\s*@|\bw\.dot\(")  # np.dot(w, x), w @ X, w.dot(x)
