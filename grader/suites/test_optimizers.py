@@ -359,7 +359,22 @@ def run_train(learner, X, y, sizes, **kw):
     out = {k: expect_finite(expect_shape(history[k], (epochs,), f"history[{k!r}] from {call}", "one value per epoch"),
                             f"history[{k!r}] from {call}", input_name="epoch", hint="Training diverged.")
            for k in ("loss", "accuracy")}
+    expect_own_history(X, y, params, out, call)
     return params, out, call
+
+
+def expect_own_history(X, y, params, history, call):
+    """The last epoch's entries must be the mean cross-entropy and accuracy of the params returned, on the whole
+    training set (as the docstring asks): a history that isn't the training's own is no evidence of training."""
+    P = references.load("layers").mlp_forward(np.asarray(X, dtype=float), params)[0]
+    own = {"loss": references.load("losses").cross_entropy(P, np.asarray(y)),
+           "accuracy": float(np.mean(P.argmax(axis=1) == np.asarray(y)))}
+    for key, value in own.items():
+        if not np.isclose(history[key][-1], value, rtol=1e-6, atol=1e-9):
+            fail(f"history[{key!r}][-1] from {call} is {fmt(history[key][-1])}, but the params it returned have a "
+                 f"{'mean cross-entropy' if key == 'loss' else 'accuracy'} of {fmt(value)} on the training set: after "
+                 "every epoch record the loss and accuracy of the current params on the whole training set, and "
+                 "return the params of the last epoch")
 
 
 OPTIMIZERS = ["sgd", "momentum", "rmsprop", "adam"]
