@@ -129,6 +129,8 @@ def expect_result(got, shape, call, why=""):
     """What ``call`` returned, in a test of something else it must do (leave its inputs unchanged): numbers of
     ``shape``, all finite; shape () takes any single number. That credit goes only to a function that
     returns its result, so None or a wrong shape fails here too."""
+    if got is None:
+        fail(f"{call} returned None: did you forget the `return` statement?")
     if shape == ():
         value = expect_scalar(got, call, float64=False)
         if not np.isfinite(value):

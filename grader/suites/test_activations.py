@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from learnnn.feedback import (expect_close, expect_float, expect_no_warnings, expect_result, expect_shape,
-                              expect_unchanged, fail, fallback_hint, float_hint, hinted)
+from learnnn.feedback import (expect_close, expect_finite, expect_float, expect_no_warnings, expect_result,
+                              expect_shape, expect_unchanged, fail, fallback_hint, float_hint, hinted)
 from learnnn.sandbox import LearnerFailure, LearnerRaised
 
 ELEMENTWISE = ["sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad", "leaky_relu", "leaky_relu_grad"]
@@ -160,6 +160,7 @@ def test_softmax_values(learner, reference):
 
 def test_softmax_rows_sum_to_one(learner):
     got = expect_shape(learner.softmax(Z), Z.shape, "softmax(z)", "the same as z").astype(float)
+    expect_finite(got, "softmax(z)", inputs=Z)
     sums = got.sum(axis=-1)
     worst = int(np.argmax(np.abs(sums - 1)))
     if not abs(sums[worst] - 1) <= 1e-9:  # a nan sum fails too

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from learnnn import reference as references
-from learnnn.feedback import (as_array, expect_close, expect_finite, expect_result, expect_shape, expect_unchanged, fail, fallback_hint,
-                              fmt)
+from learnnn.feedback import (as_array, expect_close, expect_finite, expect_result, expect_shape, expect_unchanged,
+                              fail, fallback_hint, fmt)
 from learnnn.sandbox import LearnerRaised
 
 SIZES = [4, 5, 3]

@@ -437,7 +437,8 @@ def unpack_es(got, call):
              f"{sorted(history) if isinstance(history, dict) else type(history).__name__}")
     loss = as_array(history["loss"], f"history['loss'] from {call}").astype(float).ravel()
     val = as_array(history["val_loss"], f"history['val_loss'] from {call}").astype(float).ravel()
-    expect_finite(loss, f"history['loss'] from {call}", input_name="epoch", hint="Training diverged or took a log of 0.")
+    expect_finite(loss, f"history['loss'] from {call}", input_name="epoch",
+                  hint="Training diverged or took a log of 0.")
     expect_finite(val, f"history['val_loss'] from {call}", input_name="epoch",
                   hint="Training diverged or took a log of 0.")
     if len(loss) != len(val) or not len(val):
