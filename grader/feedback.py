@@ -125,6 +125,20 @@ def expect_finite(got, call, inputs=None, input_name="z", hint=""):
     return arr
 
 
+def expect_result(got, shape, call, why=""):
+    """What ``call`` returned, in a test of something else it must do (leave its inputs unchanged): numbers of
+    ``shape``, all finite; shape () takes any single number. That credit goes only to a function that
+    returns its result, so None or a wrong shape fails here too."""
+    if got is None:
+        fail(f"{call} returned None: did you forget the `return` statement?")
+    if shape == ():
+        value = expect_scalar(got, call, float64=False)
+        if not np.isfinite(value):
+            fail(f"{call} returned {fmt(value)}; it should return a finite number")
+        return value
+    return expect_finite(expect_shape(got, shape, call, why), call)
+
+
 def _input_at(inputs, shape, idx, name):
     if inputs is None:
         return ""
@@ -166,7 +180,11 @@ def expect_close(got, expected, *, call, inputs=None, input_name="z", rtol=1e-6,
     arr = expect_shape(got, expected.shape, call, why_shape).astype(float)
     if np.isfinite(expected).all():
         expect_finite(arr, call, inputs, input_name)
-    err = np.abs(arr - expected) - (atol + rtol * np.abs(expected))
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(arr - expected) - (atol + rtol * np.abs(expected))
+    # A nan or inf expected is met only by the same nan or inf; any other nan in err is a miss, not a pass.
+    same = ~np.isfinite(expected) & ((arr == expected) | np.isnan(arr) & np.isnan(expected))
+    err = np.where(same, 0.0, np.where(np.isnan(err), np.inf, err))
     if expected.size == 0 or not (err > 0).any():
         if float64:
             if np.ndim(got) == 0 and not isinstance(got, np.ndarray):

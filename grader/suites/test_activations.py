@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from learnnn.feedback import (expect_close, expect_float, expect_no_warnings, expect_shape, expect_unchanged, fail,
-                              fallback_hint, float_hint, hinted)
+from learnnn.feedback import (expect_close, expect_finite, expect_float, expect_no_warnings, expect_result,
+                              expect_shape, expect_unchanged, fail, fallback_hint, float_hint, hinted)
 from learnnn.sandbox import LearnerFailure, LearnerRaised
 
 ELEMENTWISE = ["sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad", "leaky_relu", "leaky_relu_grad"]
@@ -63,7 +63,7 @@ def test_sigmoid_grad_values(learner, reference):
                  hint="sigmoid_grad(z) = sigmoid(z) * (1 - sigmoid(z)), and it takes z, not sigmoid(z).")
 
 
-EXTREME = np.array([-1e4, -1e3, -50.0, 50.0, 1e3, 1e4])
+EXTREME = np.array([-1e4, -1e3, -50.0, -1.0, 0.0, 1.0, 50.0, 1e3, 1e4])  # and ordinary z, so zeros fail
 WHERE = ("np.where(condition, a, b) computes both a and b for every element before it picks, so the branch it "
          "throws away still overflows (and its inf or nan still warns). Compute each branch only on its own "
          "elements (out[z >= 0] = ...; out[z < 0] = ...)")
@@ -160,9 +160,10 @@ def test_softmax_values(learner, reference):
 
 def test_softmax_rows_sum_to_one(learner):
     got = expect_shape(learner.softmax(Z), Z.shape, "softmax(z)", "the same as z").astype(float)
+    expect_finite(got, "softmax(z)", inputs=Z)
     sums = got.sum(axis=-1)
     worst = int(np.argmax(np.abs(sums - 1)))
-    if abs(sums[worst] - 1) > 1e-9:
+    if not abs(sums[worst] - 1) <= 1e-9:  # a nan sum fails too
         fail(f"row {worst} of softmax(z) sums to {sums[worst]:.6g}, not 1: divide by the sum over "
              "axis=-1 with keepdims=True so every row is normalised on its own")
 
@@ -232,8 +233,9 @@ def test_accepts_int_lists(learner, reference, name):
 @pytest.mark.parametrize("name", ELEMENTWISE + ["softmax"])
 def test_leaves_input_unchanged(learner, name):
     z = Z.copy()
-    getattr(learner, name)(z)
+    got = getattr(learner, name)(z)
     expect_unchanged(learner.last, f"{name}(z)")
+    expect_result(got, Z.shape, f"{name}(z)", "the same as z")
 
 
 @pytest.mark.parametrize("name", ELEMENTWISE + ["softmax"])

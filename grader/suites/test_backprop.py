@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from learnnn import reference as references, testing
-from learnnn.feedback import as_array, diagnosis, expect_float, expect_unchanged, fail, fmt
+from learnnn.feedback import as_array, diagnosis, expect_float, expect_result, expect_unchanged, fail, fmt
 from learnnn.worker import Named
 
 H_STEP = 1e-5
@@ -231,9 +231,11 @@ def test_dense_backward_accepts_int_inputs(learner):
 
 
 def test_dense_backward_leaves_inputs_unchanged(learner):
-    dense_call(learner, DZ.copy(), A_PREV.copy(), W.copy())
+    got, call = dense_call(learner, DZ.copy(), A_PREV.copy(), W.copy())
     expect_unchanged(learner.last, "dense_backward(dZ, A_prev, W)",
                      "Build new arrays (dW = A_prev.T @ dZ) instead of writing into dZ, A_prev or W.")
+    for key, value, like in zip(("A_prev", "W", "b"), got, (A_PREV, W, W[0])):
+        expect_result(value, like.shape, f"d{key} from {call}", f"the shape of {key}")
 
 
 def test_dense_backward_accepts_read_only_inputs(learner):
@@ -512,11 +514,17 @@ def test_mlp_backward_leaves_inputs_unchanged(learner):
     network = net("relu3")
     params = {k: v.copy() for k, v in network.params.items()}
     cache = {k: v.copy() for k, v in network.cache.items()}
-    calling(learner.mlp_backward, network.Y.copy(), params, cache,
-            note=shapes_note(Y=network.Y, **params, **{k: v for k, v in cache.items() if k[0] == "Z"}))
+    got = calling(learner.mlp_backward, network.Y.copy(), params, cache,
+                  note=shapes_note(Y=network.Y, **params, **{k: v for k, v in cache.items() if k[0] == "Z"}))
     expect_unchanged(learner.last, "mlp_backward(Y, params, cache)",
                      "Compute every gradient into new arrays; don't write into Y, the arrays of params or cache "
                      "(dZ *= ... on an array from the cache does), and don't add or remove their keys.")
+    if not isinstance(got, dict) or not all(k in got for k in network.params):
+        fail(f"mlp_backward(Y, params, cache) returned {fmt(got)[:60] if not isinstance(got, dict) else sorted(got)}; "
+             f"it should return a dict of gradients with the keys of params: {', '.join(network.params)}")
+    for key, value in network.params.items():
+        expect_result(got[key], value.shape, f"grads[{key!r}] from mlp_backward(Y, params, cache)",
+                      f"the shape of params[{key!r}]")
 
 
 def test_mlp_backward_accepts_read_only_targets(learner):

@@ -7,8 +7,8 @@ expected values with the same function.
 import numpy as np
 import pytest
 
-from learnnn.feedback import (expect_close, expect_float, expect_no_warnings, expect_scalar, expect_unchanged,
-                              fail, fmt)
+from learnnn.feedback import (expect_close, expect_float, expect_no_warnings, expect_result, expect_scalar,
+                              expect_unchanged, fail, fmt)
 from learnnn import testing
 from learnnn.worker import TEST_FUNCTIONS, Named
 
@@ -164,15 +164,18 @@ def test_numerical_gradient_uses_h(learner, reference):
 def test_numerical_gradient_restores_x(learner):
     # Values for which x[i] += h ... x[i] -= 2 * h ... x[i] += h also lands back exactly on x[i].
     x = np.array([[2.0, -0.3, -2.5], [3.0, -1.0, 0.25]])
-    calling(learner.numerical_gradient, Named("product"), x.copy())
+    got = calling(learner.numerical_gradient, Named("product"), x.copy())
     expect_unchanged(learner.last, "numerical_gradient(product, x)",
                      "x must hold its original values afterwards: after the two evaluations, put the "
                      "remembered value back with x[i] = old (or perturb a copy of x).")
+    expect_result(got, x.shape, "numerical_gradient(product, x)", "the gradient has the shape of x")
 
 
-def test_numerical_gradient_returns_float64(learner):
-    got = calling(learner.numerical_gradient, Named("sum_of_squares"), np.array([0.5, -1.5, 2.0]))
+def test_numerical_gradient_returns_float64(learner, reference):
+    x = np.array([0.5, -1.5, 2.0])
+    got = calling(learner.numerical_gradient, Named("sum_of_squares"), x)
     expect_float(got, "numerical_gradient(sum_of_squares, x)")
+    expect_gradient(learner, reference, "sum_of_squares", x)  # and the float64 values are the gradient
 
 
 def test_numerical_gradient_accepts_int_array(learner, reference):
@@ -259,6 +262,8 @@ def test_relative_error_both_zero(learner):
     expect_close(number(got, call), 0.0, call=call, atol=1e-15,
                  hint="Two equal gradients have relative error 0, even when both are 0: the 1e-8 floor in "
                       "np.maximum(1e-8, np.abs(a) + np.abs(b)) avoids 0 / 0.")
+    b = np.array([0.0, 0.0, 0.0, 0.5])  # and a 0 beside a number that isn't: |0 - 0.5| / 0.5 = 1
+    expect_relative_error(learner, a, b, f"relative_error(a, b) for a = {fmt(a)}, b = {fmt(b)}")
 
 
 def test_relative_error_tiny_values(learner):
@@ -270,6 +275,9 @@ def test_relative_error_tiny_values(learner):
 def test_relative_error_identical_arrays(learner):
     a = np.array([[0.25, -1.5, 3.0], [2.0, 0.0, -0.75]])
     expect_relative_error(learner, a, a.copy(), "relative_error(a, a) for two equal arrays")
+    b = a.copy()
+    b[0, 1] = -1.0  # one element apart: |-1.5 - (-1)| / 2.5 = 0.2
+    expect_relative_error(learner, a, b, "relative_error(a, b) for arrays equal but for a[0, 1] = -1.5, b[0, 1] = -1")
 
 
 def test_relative_error_two_dimensional(learner, rng):
@@ -291,9 +299,10 @@ def test_relative_error_accepts_int_lists(learner):
 
 
 def test_relative_error_leaves_inputs_unchanged(learner):
-    learner.relative_error(np.array([1.0, -2.0, 0.5]), np.array([1.5, -2.0, 0.0]))
+    got = learner.relative_error(np.array([1.0, -2.0, 0.5]), np.array([1.5, -2.0, 0.0]))
     expect_unchanged(learner.last, "relative_error(a, b)", "Build new arrays (np.abs(a - b)) instead of writing "
                      "into a or b (a -= b does).")
+    expect_result(got, (), "relative_error(a, b)")
 
 
 def test_relative_error_accepts_read_only_inputs(learner):

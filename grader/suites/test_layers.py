@@ -1,8 +1,8 @@
 """Hidden suite: layers (init_params, dense_forward, mlp_forward)."""
 import numpy as np
 
-from learnnn.feedback import (as_array, diagnosis, expect_close, expect_float, expect_shape, expect_unchanged, fail,
-                              fallback_hint, fmt, matching)
+from learnnn.feedback import (as_array, diagnosis, expect_close, expect_float, expect_result, expect_shape,
+                              expect_unchanged, fail, fallback_hint, fmt, matching)
 from learnnn import testing
 from learnnn.worker import Named
 
@@ -350,9 +350,15 @@ def test_init_params_tuple_of_sizes(learner):
 
 
 def test_init_params_leaves_layer_sizes_unchanged(learner):
-    learner.init_params([D, H, H2, C], seed=1)
+    sizes = [D, H, H2, C]
+    got = learner.init_params(sizes, seed=1)
     expect_unchanged(learner.last, "init_params(layer_sizes)",
                      "Don't append to, pop from or reorder the layer_sizes list you were given.")
+    params = expect_dict(got, f"init_params({sizes})")
+    expect_keys(params, param_keys(3), f"init_params({sizes})", "one W and one b per layer")
+    for l in (1, 2, 3):
+        expect_weight_shape(params[f"W{l}"], sizes[l - 1], sizes[l], f"init_params({sizes})", f"W{l}", l)
+        expect_result(params[f"b{l}"], (sizes[l],), f"params['b{l}'] from init_params({sizes})", "one bias per unit")
 
 
 # ---------------------------------------------------------------- dense_forward
@@ -398,9 +404,10 @@ def test_dense_forward_accepts_int_lists(learner, reference):
 
 
 def test_dense_forward_leaves_inputs_unchanged(learner):
-    learner.dense_forward(X.copy(), W.copy(), B.copy())
+    got = learner.dense_forward(X.copy(), W.copy(), B.copy())
     expect_unchanged(learner.last, "dense_forward(X, W, b)",
                      "Build a new array (Z = X @ W + b) instead of adding into X or W with +=.")
+    expect_result(got, (len(X), W.shape[1]), "dense_forward(X, W, b)", "(n_samples, n_out): one row per sample")
 
 
 def test_dense_forward_accepts_read_only_inputs(learner, reference):
@@ -565,10 +572,13 @@ def test_mlp_forward_accepts_int_input(learner, reference):
 
 
 def test_mlp_forward_leaves_inputs_unchanged(learner):
-    calling(learner.mlp_forward, X.copy(), {k: v.copy() for k, v in PARAMS3.items()})
+    got = calling(learner.mlp_forward, X.copy(), {k: v.copy() for k, v in PARAMS3.items()})
     expect_unchanged(learner.last, "mlp_forward(X, params)",
                      "Compute each layer into a new variable (A = activation(Z)) instead of writing into X or "
                      "the arrays in params; don't add or remove keys of params either.")
+    output, _ = unpack_forward(got, "mlp_forward(X, params)")
+    expect_result(expect_output_shape(output, PARAMS3, "the output of mlp_forward(X, params)"), (len(X), C),
+                  "the output of mlp_forward(X, params)")
 
 
 def test_mlp_forward_accepts_read_only_input(learner, reference):

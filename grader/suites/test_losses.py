@@ -1,8 +1,8 @@
 """Hidden suite: losses (mse, binary_cross_entropy, one_hot, cross_entropy)."""
 import numpy as np
 
-from learnnn.feedback import (expect_close, expect_float, expect_no_warnings, expect_scalar, expect_shape,
-                              expect_unchanged, fail, fallback_hint, fmt)
+from learnnn.feedback import (expect_close, expect_float, expect_no_warnings, expect_result, expect_scalar,
+                              expect_shape, expect_unchanged, fail, fallback_hint, fmt)
 from learnnn import testing
 from learnnn.sandbox import LearnerFailure
 
@@ -116,6 +116,8 @@ def test_mse_single_value(learner):
 def test_mse_perfect_prediction_is_zero(learner):
     close(learner.mse(Y_PRED, Y_PRED.copy()), 0.0, "mse(y, y) (a perfect prediction)",
           hint="The squared error of a perfect prediction is 0 everywhere.")
+    close(learner.mse(Y_PRED, Y_PRED + 0.5), 0.25, "mse(y + 0.5, y) (every prediction 0.5 too high)",
+          mse_mistakes(Y_PRED + 0.5, Y_PRED), "Every squared error is 0.5 ** 2 = 0.25, and so is their mean.")
 
 
 def test_mse_accepts_int_lists(learner):
@@ -128,9 +130,10 @@ def test_mse_accepts_int_lists(learner):
 
 
 def test_mse_leaves_inputs_unchanged(learner):
-    learner.mse(Y_PRED.copy(), Y_TRUE.copy())
+    got = learner.mse(Y_PRED.copy(), Y_TRUE.copy())
     expect_unchanged(learner.last, "mse(y_pred, y_true)", "Compute the difference into a new array; "
                      "y_pred -= y_true writes into the caller's array.")
+    expect_result(got, (), "mse(y_pred, y_true)")
 
 
 def test_mse_accepts_read_only_inputs(learner, reference):
@@ -188,6 +191,10 @@ def test_bce_certain_and_right_is_zero(learner, reference):
     close(got, reference.binary_cross_entropy(p, y), call, bce_mistakes(p, y), finite_hint=NO_CLIP,
           hint=bce_clip_hint(learner, reference, "Clip p to [eps, 1 - eps], both ends: with p = 1 exactly, "
                              "(1 - y) * log(1 - p) is 0 * log(0) = nan."))
+    p = np.array([1.0, 0.0, 0.8, 0.2])  # and with two rows less sure: 2 * -log(0.8) / 4
+    call = f"binary_cross_entropy(p, y) for p = {fmt(p)}, y = {fmt(y)}"
+    close(learner.binary_cross_entropy(p, y), reference.binary_cross_entropy(p, y), call, bce_mistakes(p, y),
+          finite_hint=NO_CLIP, hint="The rows with p = 0.8 for y = 1 and p = 0.2 for y = 0 each cost -log(0.8).")
 
 
 def test_bce_uses_eps(learner, reference):
@@ -211,10 +218,11 @@ def test_bce_accepts_int_labels(learner, reference):
 
 def test_bce_leaves_inputs_unchanged(learner):
     p = np.array([1.0, 0.0, 0.6, 0.3])
-    learner.binary_cross_entropy(p, np.array([0.0, 1.0, 1.0, 0.0]))
+    got = learner.binary_cross_entropy(p, np.array([0.0, 1.0, 1.0, 0.0]))
     expect_unchanged(learner.last, "binary_cross_entropy(p, y)",
                      "np.clip(p, eps, 1 - eps) returns a new array; clipping with out=p or p[p < eps] = eps "
                      "changes the caller's p.")
+    expect_result(got, (), "binary_cross_entropy(p, y)")
 
 
 def test_bce_accepts_read_only_inputs(learner, reference):
@@ -236,12 +244,14 @@ def test_one_hot_values(learner, reference):
                  hint="Start from np.zeros((n, num_classes)) and put a 1 in column y[i] of row i.")
 
 
-def test_one_hot_returns_float(learner):
+def test_one_hot_returns_float(learner, reference):
     got = learner.one_hot(np.array([1, 0, 2]), 3)
     expect_float(got, "one_hot(np.array([1, 0, 2]), 3)",
                  "the labels are integers, so build the result as floats of its own: start from "
                  "np.zeros((n, num_classes)) (float64 unless you pass dtype=int) and set Y[np.arange(n), y] = 1, "
                  "or convert with .astype(float)" if np.asarray(got).dtype.kind in "iub" else "")
+    expect_close(got, reference.one_hot([1, 0, 2], 3), call="one_hot(np.array([1, 0, 2]), 3)",
+                 why_shape="(n, num_classes)", hint="Label i of n is a row with a 1 in column i and 0 elsewhere.")
 
 
 def test_one_hot_single_sample(learner):
@@ -262,8 +272,9 @@ def test_one_hot_int_array_is_one_row_per_label(learner, reference):
 
 
 def test_one_hot_leaves_labels_unchanged(learner):
-    learner.one_hot(np.array([1, 0, 2, 1]), 3)
+    got = learner.one_hot(np.array([1, 0, 2, 1]), 3)
     expect_unchanged(learner.last, "one_hot(y, 3)")
+    expect_result(got, (4, 3), "one_hot(y, 3) for 4 labels", "(n, num_classes)")
 
 
 def test_one_hot_accepts_read_only_labels(learner, reference):
@@ -305,13 +316,15 @@ def test_cross_entropy_integer_labels(learner, reference):
           "(one_hot(Y, P.shape[1])), or pick P[np.arange(n), y].")
 
 
-def test_cross_entropy_labels_and_one_hot_agree(learner):
+def test_cross_entropy_labels_and_one_hot_agree(learner, reference):
     by_labels = number(calling(learner.cross_entropy, P, LABELS), "cross_entropy(P, y) with integer labels")
     one_hot = number(learner.cross_entropy(P, _eye(LABELS, C)), "cross_entropy(P, Y) with one-hot Y")
     if not np.isclose(by_labels, one_hot, rtol=1e-9, atol=1e-12):
         fail(f"cross_entropy gave {fmt(by_labels)} for integer labels y = {fmt(LABELS)} but {fmt(one_hot)} for the "
              "same labels as one-hot rows; both describe the same targets, so both should give the same loss. "
              "Check Y.ndim == 1 and convert labels to one-hot with P.shape[1] classes")
+    close(one_hot, reference.cross_entropy(P, LABELS), "cross_entropy(P, Y) with one-hot Y", ce_mistakes(P, LABELS),
+          "cross_entropy is the mean over samples of -sum(Y * log(P)) along each row.")
 
 
 def test_cross_entropy_single_sample(learner):
@@ -406,10 +419,11 @@ def test_cross_entropy_accepts_int_inputs(learner, reference):
 
 def test_cross_entropy_leaves_inputs_unchanged(learner):
     p = np.array([[0.0, 0.6, 0.4], [0.1, 0.2, 0.7], [0.3, 0.7, 0.0]])
-    learner.cross_entropy(p, _eye([0, 2, 2], 3))
+    got = learner.cross_entropy(p, _eye([0, 2, 2], 3))
     expect_unchanged(learner.last, "cross_entropy(P, Y)",
                      "np.clip(P, eps, None) returns a new array; clipping with out=P or P[P < eps] = eps changes "
                      "the caller's P.")
+    expect_result(got, (), "cross_entropy(P, Y)")
 
 
 def test_cross_entropy_accepts_read_only_inputs(learner, reference):

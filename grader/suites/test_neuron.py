@@ -3,7 +3,7 @@ import re
 
 import numpy as np
 
-from learnnn.feedback import expect_close, expect_float, expect_scalar, expect_unchanged, fail, hinted
+from learnnn.feedback import expect_close, expect_float, expect_result, expect_scalar, expect_unchanged, fail, hinted
 from learnnn.sandbox import LearnerRaised
 from learnnn.worker import Named
 
@@ -37,8 +37,9 @@ def test_single_sample_returns_float(learner):
     got = learner.neuron(X[0], W, B)
     expect_scalar(got, "neuron(x, w, b) for one sample")
     if isinstance(got, np.ndarray) and got.ndim > 0:
-        from learnnn.feedback import fail
         fail(f"neuron(x, w, b) for one sample returned an array of shape {got.shape}; return a single float")
+    expect_close(got, float(_sig(X[0] @ W + B)), call="neuron(x, w, b) for one sample", mistakes=mistakes(X[0], W, B),
+                 hint="A neuron computes activation(x @ w + b).")
 
 
 W_FIRST = re.compile(r"dot\(\s*w\b|\bw\s*@|\bw\.dot\(")  # np.dot(w, x), w @ X, w.dot(x)
@@ -88,8 +89,9 @@ def test_accepts_int_lists(learner):
 
 
 def test_leaves_inputs_unchanged(learner):
-    learner.neuron(X.copy(), W.copy(), B)
+    got = learner.neuron(X.copy(), W.copy(), B)
     expect_unchanged(learner.last, "neuron(X, w, b)")
+    expect_result(got, (len(X),), "neuron(X, w, b)", "one output per sample")
 
 
 def test_accepts_read_only_inputs(learner):

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from learnnn import reference as references
-from learnnn.feedback import as_array, expect_close, expect_shape, expect_unchanged, fail, fallback_hint, fmt
+from learnnn.feedback import (as_array, expect_close, expect_finite, expect_result, expect_shape, expect_unchanged,
+                              fail, fallback_hint, fmt)
 from learnnn.sandbox import LearnerRaised
 
 SIZES = [4, 5, 3]
@@ -288,10 +289,17 @@ def test_adam_ignores_zero_gradients_from_a_fresh_start(learner):
                                         ("adam_step", {"t": T_OLD, "m": M_OLD, "v": V2_OLD})],
                          ids=["momentum", "rmsprop", "adam"])
 def test_steps_leave_their_inputs_unchanged(learner, func, state):
-    getattr(learner, func)(PARAMS, GRADS, state)
-    expect_unchanged(learner.last, f"{func}(params, grads, state)",
+    got = getattr(learner, func)(PARAMS, GRADS, state)
+    call = f"{func}(params, grads, state)"
+    expect_unchanged(learner.last, call,
                      "A step is a pure function: build new dicts and arrays ({k: params[k] - ... for k in params}) "
                      "instead of params[k] -= ..., v[k] *= ... or state['t'] += 1, which change the caller's data.")
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        fail(f"{call} returned {'None' if got is None else fmt(got)[:60]}; it should return the pair "
+             "(new_params, new_state)")
+    new_params = expect_dict(got[0], PARAMS, call, "new_params")
+    for k in PARAMS:
+        expect_result(new_params[k], PARAMS[k].shape, f"new_params[{k!r}] from {call}")
 
 
 @pytest.mark.parametrize("func", ["momentum_step", "rmsprop_step", "adam_step"], ids=["momentum", "rmsprop", "adam"])
@@ -348,9 +356,25 @@ def run_train(learner, X, y, sizes, **kw):
     if not isinstance(history, dict) or not {"loss", "accuracy"} <= set(history):
         fail(f"the history from {call} should be a dict with the keys 'loss' and 'accuracy'")
     epochs = kw.get("epochs", 20)
-    out = {k: expect_shape(history[k], (epochs,), f"history[{k!r}] from {call}", "one value per epoch").astype(float)
+    out = {k: expect_finite(expect_shape(history[k], (epochs,), f"history[{k!r}] from {call}", "one value per epoch"),
+                            f"history[{k!r}] from {call}", input_name="epoch", hint="Training diverged.")
            for k in ("loss", "accuracy")}
+    expect_own_history(X, y, params, out, call)
     return params, out, call
+
+
+def expect_own_history(X, y, params, history, call):
+    """The last epoch's entries must be the mean cross-entropy and accuracy of the params returned, on the whole
+    training set (as the docstring asks): a history that isn't the training's own is no evidence of training."""
+    P = references.load("layers").mlp_forward(np.asarray(X, dtype=float), params)[0]
+    own = {"loss": references.load("losses").cross_entropy(P, np.asarray(y)),
+           "accuracy": float(np.mean(P.argmax(axis=1) == np.asarray(y)))}
+    for key, value in own.items():
+        if not np.isclose(history[key][-1], value, rtol=1e-6, atol=1e-9):
+            fail(f"history[{key!r}][-1] from {call} is {fmt(history[key][-1])}, but the params it returned have a "
+                 f"{'mean cross-entropy' if key == 'loss' else 'accuracy'} of {fmt(value)} on the training set: after "
+                 "every epoch record the loss and accuracy of the current params on the whole training set, and "
+                 "return the params of the last epoch")
 
 
 OPTIMIZERS = ["sgd", "momentum", "rmsprop", "adam"]
@@ -393,6 +417,7 @@ def test_train_with_optimizer_uses_the_lr_given(learner):
 
 def test_train_with_optimizer_rejects_unknown_names(learner):
     X, y = blobs(5)
+    run_train(learner, X, y, [2, 4, 3], optimizer="sgd", epochs=1)  # refusing counts only beside a valid run
     call = "train_with_optimizer(X, y, [2, 4, 3], optimizer='adagrad')"
     try:
         learner.train_with_optimizer(X, y, [2, 4, 3], optimizer="adagrad", epochs=1)

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from learnnn import reference as references
-from learnnn.feedback import (as_array, expect_close, expect_float, expect_scalar, expect_shape, expect_unchanged,
-                              fail, fmt)
+from learnnn.feedback import (as_array, expect_close, expect_finite, expect_float, expect_result, expect_scalar,
+                              expect_shape, expect_unchanged, fail, fmt)
 from learnnn.sandbox import LearnerRaised
 from learnnn.worker import Named, Rng
 
@@ -72,8 +72,13 @@ def test_l2_penalty_values(learner):
 
 def test_l2_penalty_is_zero_for_lam_zero(learner):
     call = "l2_penalty(params, lam=0.0)"
-    got = number(learner.l2_penalty(make_params(SIZES, 2), 0.0), call)
+    params = make_params(SIZES, 2)
+    got = number(learner.l2_penalty(params, 0.0), call)
     expect_close(got, 0.0, call=call, hint="With lam = 0 there is no penalty at all.")
+    call = "l2_penalty(params, lam=0.1) for the same params"  # and a penalty once lam isn't 0
+    expect_close(number(learner.l2_penalty(params, 0.1), call), 0.05 * weights_only(params, lambda v: np.sum(v ** 2)),
+                 call=call, mistakes=penalty_mistakes(params, 0.1),
+                 hint="The penalty is lam / 2 times the sum of the squares of every weight matrix's elements.")
 
 
 def test_l2_penalty_accepts_int_weights(learner):
@@ -206,9 +211,11 @@ def test_l2_backward_lam_zero_is_plain_backprop(learner):
 
 def test_l2_backward_leaves_inputs_unchanged(learner):
     network = net(0.2)
-    network.call(learner)
+    got, call = network.call(learner)
     expect_unchanged(learner.last, "l2_backward(Y, params, cache, lam)",
                      "Build new arrays, grads[k] + lam * params[k], rather than += into the gradients or params.")
+    for key, value in network.params.items():
+        expect_result(got[key], np.shape(value), f"grads[{key!r}] from {call}", f"the shape of params[{key!r}]")
 
 
 def test_l2_loss_values(learner):
@@ -337,6 +344,10 @@ def expect_value_error(learner, func, args, call):
 
 @pytest.mark.parametrize("keep_prob", [0.0, 1.5, -0.2])
 def test_dropout_rejects_keep_prob_outside_0_1(learner, keep_prob):
+    # Credit for refusing goes only to functions that accept a valid keep_prob.
+    dropout_call(learner, A, 0.5, 1)
+    expect_result(learner.dropout_backward(A, np.ones(A.shape), 0.5), A.shape,
+                  "dropout_backward(dA, mask, keep_prob=0.5)", "the shape of dA")
     expect_value_error(learner, "dropout_forward", (A, keep_prob, Rng(1)),
                        f"dropout_forward(A, keep_prob={keep_prob}, rng)")
     expect_value_error(learner, "dropout_backward", (A, np.ones(A.shape), keep_prob),
@@ -374,6 +385,10 @@ def test_dropout_backward_keep_prob_one_and_unchanged_inputs(learner):
     expect_close(learner.dropout_backward(DA.copy(), np.ones(DA.shape), 1.0), DA, call=call,
                  hint="With keep_prob = 1 the gradient passes through unchanged.")
     expect_unchanged(learner.last, "dropout_backward(dA, mask, keep_prob)")
+    call = "dropout_backward(dA, mask, keep_prob=0.6) for dA of shape (5, 7)"  # and a call that changes dA
+    expect_close(learner.dropout_backward(DA.copy(), MASK.copy(), 0.6), DA * MASK / 0.6, call=call, inputs=MASK,
+                 input_name="mask", hint="dropout_backward(dA, mask, keep_prob) = dA * mask / keep_prob.")
+    expect_unchanged(learner.last, "dropout_backward(dA, mask, keep_prob)")
 
 
 # ---------------------------------------------------------------- early stopping
@@ -402,7 +417,11 @@ def es_call(kw):
 def run_es(learner, **changes):
     kw = {**ES, **changes}
     call = es_call(kw)
-    got = learner.train_early_stopping(*TRAIN, *VAL, ES_SIZES, **kw)
+    return unpack_es(learner.train_early_stopping(*TRAIN, *VAL, ES_SIZES, **kw), call)
+
+
+def unpack_es(got, call):
+    """(params, loss, val_loss, best_epoch, call) from what train_early_stopping returned, or a failure."""
     if got is None:
         fail(f"{call} returned None: return the pair (best_params, history)")
     if not isinstance(got, (tuple, list)) or len(got) != 2 or not isinstance(got[0], dict):
@@ -418,6 +437,10 @@ def run_es(learner, **changes):
              f"{sorted(history) if isinstance(history, dict) else type(history).__name__}")
     loss = as_array(history["loss"], f"history['loss'] from {call}").astype(float).ravel()
     val = as_array(history["val_loss"], f"history['val_loss'] from {call}").astype(float).ravel()
+    expect_finite(loss, f"history['loss'] from {call}", input_name="epoch",
+                  hint="Training diverged or took a log of 0.")
+    expect_finite(val, f"history['val_loss'] from {call}", input_name="epoch",
+                  hint="Training diverged or took a log of 0.")
     if len(loss) != len(val) or not len(val):
         fail(f"history['loss'] and history['val_loss'] from {call} hold {len(loss)} and {len(val)} values; both "
              "should hold one value per epoch run")
@@ -500,6 +523,7 @@ def test_early_stopping_matches_the_contract(learner):
 
 
 def test_early_stopping_leaves_inputs_unchanged(learner):
-    learner.train_early_stopping(TRAIN[0].copy(), TRAIN[1].copy(), VAL[0].copy(), VAL[1].copy(), ES_SIZES,
-                                 **{**ES, "epochs": 3})
+    kw = {**ES, "epochs": 3}
+    got = learner.train_early_stopping(TRAIN[0].copy(), TRAIN[1].copy(), VAL[0].copy(), VAL[1].copy(), ES_SIZES, **kw)
     expect_unchanged(learner.last, "train_early_stopping(X_train, y_train, X_val, y_val, layer_sizes)")
+    unpack_es(got, es_call(kw))  # the credit is for a training that returns its result

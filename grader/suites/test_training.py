@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from learnnn.feedback import (expect_close, expect_finite, expect_float, expect_scalar, expect_shape,
+from learnnn.feedback import (expect_close, expect_finite, expect_float, expect_result, expect_scalar, expect_shape,
                               expect_unchanged, fail, fmt, hinted)
 from learnnn.sandbox import LearnerFailure
 from learnnn.worker import Generated, Rng
@@ -100,10 +100,12 @@ def test_sgd_step_any_number_of_layers(learner, sizes):
 
 def test_sgd_step_leaves_params_unchanged(learner):
     params, grads = make_params(SIZES, 1), make_params(SIZES, 2)
-    learner.sgd_step(params, grads, 0.1)
+    got = learner.sgd_step(params, grads, 0.1)
     expect_unchanged(learner.last, "sgd_step(params, grads, lr)",
                      "Build a new dict, {k: params[k] - lr * grads[k] for k in params}, instead of "
                      "params[k] -= lr * grads[k], which writes into the caller's arrays.")
+    for k, value in expect_params(got, params, "sgd_step(params, grads, lr)").items():
+        expect_finite(value, f"sgd_step(params, grads, lr)[{k!r}]")
 
 
 def test_sgd_steps_lower_the_loss(learner, ref):
@@ -116,6 +118,8 @@ def test_sgd_steps_lower_the_loss(learner, ref):
         _, cache = layers.mlp_forward(X, params)
         grads = backprop.mlp_backward(Y, params, cache)
         params = expect_params(learner.sgd_step(params, grads, 0.5), params, "sgd_step(params, grads, lr=0.5)")
+        for k, value in params.items():  # a nan loss would pass both comparisons below
+            expect_finite(value, f"sgd_step(params, grads, lr=0.5)[{k!r}]")
         loss.append(losses.cross_entropy(layers.mlp_forward(X, params)[0], Y))
     trail = ", ".join(f"{v:.3f}" for v in loss)
     if loss[-1] > loss[0]:
@@ -407,8 +411,9 @@ def test_train_other_seed_other_result(learner):
 
 def test_train_leaves_inputs_unchanged(learner):
     X, y = blobs(10)
-    learner.train(X, y, [2, 4, 3], epochs=2, lr=0.1, batch_size=8, seed=0)
+    got = learner.train(X, y, [2, 4, 3], epochs=2, lr=0.1, batch_size=8, seed=0)
     expect_unchanged(learner.last, "train(X, y, layer_sizes)")
+    unpack_train(got, "train(X, y, [2, 4, 3], epochs=2, lr=0.1, batch_size=8, seed=0)", [2, 4, 3], 2)
 
 
 def test_train_accepts_read_only_inputs_and_defaults(learner, ref, advice):
@@ -457,8 +462,9 @@ def test_predict_accepts_lists(learner, ref):
 
 def test_predict_leaves_inputs_unchanged(learner, rng):
     params = make_params([3, 4, 2], 13)
-    learner.predict(rng.standard_normal((5, 3)), params)
+    got = learner.predict(rng.standard_normal((5, 3)), params)
     expect_unchanged(learner.last, "predict(X, params)")
+    expect_result(got, (5,), "predict(X, params) for X of shape (5, 3)", "one label per sample")
 
 
 def test_accuracy(learner):
@@ -481,3 +487,7 @@ def test_accuracy_edge_cases(learner, case):
     call = f"accuracy({y_pred}, {y_true})"
     expect_close(expect_scalar(learner.accuracy(y_pred, y_true), call), expected, call=call,
                  hint="Compare as arrays (np.asarray) and average: np.mean(y_pred == y_true).")
+    if case == "none-right":  # and one right of four, so that a constant 0 can't pass
+        call = "accuracy([1, 1, 0, 0], [1, 0, 1, 1])"
+        expect_close(expect_scalar(learner.accuracy(np.array([1, 1, 0, 0]), np.array([1, 0, 1, 1])), call), 0.25,
+                     call=call, hint="Compare as arrays (np.asarray) and average: np.mean(y_pred == y_true).")
