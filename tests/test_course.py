@@ -2,6 +2,7 @@
 hidden test fails on the stub and passes on the reference solution."""
 import ast
 
+import numpy as np
 import pytest
 
 from learnnn import manifest, quiz
@@ -98,3 +99,37 @@ def test_course_content_comes_from_the_course_not_the_engine(course, tmp_path):
     assert named["relu"] == named["softmax"] == "activations" and named["dense_forward"] == "layers"
     assert set(manifest.stub_functions(course.exercise("activations").stub)) <= set(named)
     assert modelgrading.stack("iris") == ("activations", "layers", "losses", "backprop", "training")
+
+
+class _ReturnNothing(ast.NodeTransformer):
+    """Every function of a stub made to return None: code that implements nothing but never raises."""
+
+    def visit_FunctionDef(self, node):
+        node.body = [ast.Return(ast.Constant(None))]
+        return node
+
+
+@pytest.mark.slow
+def test_code_that_returns_nothing_scores_nothing(course, tmp_path):
+    # A red team scored 28 tests across the exercises with functions that `return None`: "leaves its input
+    # unchanged", "rejects a bad argument" and the like passed without a result.
+    names = [n for n, e in course.exercises.items() if e.suite.is_file() and "modelgrading" not in e.suite.read_text()]
+    for name in names:
+        tree = _ReturnNothing().visit(ast.parse(course.exercise(name).stub.read_text()))
+        (tmp_path / f"{name}.py").write_text(ast.unparse(ast.fix_missing_locations(tree)))
+    results = run_checks(course=course, source_dir=tmp_path, exercises=names)
+    passing = {r.exercise: [t.name for t in r.tests if t.passed] for r in results}
+    assert not any(passing.values()), passing
+
+
+@pytest.mark.parametrize("got, passes", [([np.nan, np.inf, 1.0], True), ([0.0, np.inf, 1.0], False),
+                                         ([np.nan, -np.inf, 1.0], False), ([np.nan, np.inf, np.nan], False)])
+def test_a_non_finite_expected_value_is_met_only_by_the_same_value(got, passes):
+    from learnnn.feedback import expect_close
+
+    expected = np.array([np.nan, np.inf, 1.0])
+    if passes:
+        expect_close(np.array(got), expected, call="f(z)")
+    else:
+        with pytest.raises(AssertionError):
+            expect_close(np.array(got), expected, call="f(z)")
