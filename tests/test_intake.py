@@ -443,3 +443,14 @@ def test_a_module_saved_as_windows_1252_is_read_as_such(tmp_path, course):
     assert notebooks.without_ipython(kept) == kept  # it compiles: a % line in a string is the learner's
     assert notebooks.without_ipython("if True:\n    %time f()\n!ls\nx = 1\n") == "if True:\n    pass\npass\nx = 1\n"
     assert notebooks.without_ipython("get_ipython().system('ls')\nx = 1\n") == "pass\nx = 1\n"
+
+
+def test_a_file_graded_under_another_name_is_said_once_in_the_row_and_once_in_the_feedback(course, tmp_path):
+    write_zip(tmp_path / "canvas.zip", {"leeann_12345_67890_activations.py": ACT})
+    result = CliRunner().invoke(app, ["--course", str(course.source), "grade", str(tmp_path / "canvas.zip"),
+                                      "--out", str(tmp_path / "out"), "--jobs", "1"])
+    assert result.exit_code in (0, 1), result.output
+    renamed = "leeann_12345_67890_activations.py -> activations.py"
+    assert (tmp_path / "out" / "grades.csv").read_text().count(renamed) == 1
+    feedback = (tmp_path / "out" / "feedback" / "leeann_12345.md").read_text()
+    assert feedback.count(renamed.replace("_", "\\\\_").replace(">", "\\\\>")) + feedback.count(renamed) == 1
