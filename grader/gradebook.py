@@ -96,7 +96,7 @@ def grades_csv(results, course, reviews):
         writer.writerow(map(spreadsheet_cell, [
             r.id, review.original_name, review.status, *cells,
             *(r.quizzes[q].score if q in r.quizzes else "" for q in quiz_ids), r.total, r.max_score,
-            "; ".join(filter(None, [r.note, *(f"graded {x}" for x in review.graded_as)])),
+            "; ".join(filter(None, [r.note, *(f"graded {x}" for x in _unsaid(review.graded_as, r.note))])),
             "; ".join(review.attention)]))
     return out.getvalue()
 
@@ -128,6 +128,11 @@ def _quote(text):
     return "\n".join(f"    {line}" for line in str(text).splitlines() or [""])
 
 
+def _unsaid(renamed, note):
+    """The files graded renamed that the row's note (intake's, for a download) doesn't name already."""
+    return [x for x in renamed if x not in (note or "")]
+
+
 def feedback(result, review=None):
     """The learner's page: every failed test's message, quiz mistakes with their explanations, and what was
     not graded."""
@@ -136,8 +141,10 @@ def feedback(result, review=None):
     lines = [f"# Feedback for {result.id}", "",
              f"Status: **{status}** ({STATUSES.get(status) or ROW_STATUSES.get(status, '')}). "
              f"Total: **{result.total} / {result.max_score}**.", ""]
-    if result.note:
-        lines += [f"Note: {_plain(result.note)}", ""]
+    note = "; ".join(part for part in result.note.split("; ")  # the renamed files get a line of their own below
+                     if not review or not review.graded_as or part != "graded " + ", ".join(review.graded_as))
+    if note:
+        lines += [f"Note: {_plain(note)}", ""]
     if review and review.graded_as:
         lines += ["Files graded under another name: " + ", ".join(_code(x) for x in review.graded_as) + ".", ""]
     lines += ["| exercise | points | status |", "|---|---|---|"]

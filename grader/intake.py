@@ -351,7 +351,8 @@ def _submission(piece, course):
         sub.ignored = sorted(map(real, sub.ignored))
         sub.set_aside = sorted((real(rel), why) for rel, why in sub.set_aside)
         sub.skipped = sorted((real(rel), why) for rel, why in sub.skipped)
-    # Files graded renamed reach the row and the feedback once, through review.Review.graded_as.
+    if sub.renamed:
+        sub.notes.insert(0, "graded " + ", ".join(sub.renamed))
     sub.notes += [f"set aside: {rel} ({why})" for rel, why in sub.set_aside]
     if not sub.files and not any(why.startswith("not read") for _, why in sub.set_aside):
         held = len(sub.ignored) + len(sub.set_aside) + len(sub.skipped)
