@@ -22,7 +22,9 @@ def course_fingerprint(course):
     worker's modules included) and the model splits' secret (learnnn.modelgrading)."""
     from .modelgrading import DEFAULT_SECRET, SECRET_ENV
 
-    paths = [Path(course.source), *sorted(PACKAGE.rglob("*.py")), *sorted((PACKAGE / "suites").glob("*")),
+    engine = (p for p in PACKAGE.rglob("*.py") if p.relative_to(PACKAGE).parts[0] != "_course")  # a wheel's course
+    paths = [Path(course.source), *sorted(engine),  # the engine, the worker and the suites
+             *sorted(p for p in (PACKAGE / "suites").glob("*") if p.suffix != ".py"),  # pytest.ini and the like
              *sorted(data_dir("solutions").glob("*.py")), *(lesson.quiz_path for lesson in quiz_lessons(course))]
     h = hashlib.sha256(__version__.encode())
     for path in paths:

@@ -80,10 +80,10 @@ class Workers:
 
     def close(self):
         if self._started is not None:
-            self._started.wait()
+            # It ends once the first worker has started (or failed to): gone before a warm grading process checks
+            # that the job left no thread, and no sandbox is closed while it is still starting one.
+            self._thread.join()
         for sandbox in self.sandboxes.values():
             sandbox.close()
         if self.zygote is not None:
             self.zygote.close()
-        if self._started is not None:
-            self._thread.join(5)  # gone when close returns: a warm grading process checks it left no thread
