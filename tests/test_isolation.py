@@ -169,6 +169,20 @@ def test_deep_or_wide_headers_are_refused_before_parsing(text, why):
         wire.unpack(reader(frame(text))[0])
 
 
+@pytest.mark.parametrize("text", [
+    ('["\u2200", ' + "[" * 5000 + "]" * 5000 + ', "x"]').encode("utf-16-le"),  # hid its brackets from the check
+    ('["\u2200", ' + "[]," * 1_100_000 + ' "x"]').encode("utf-16-le"),
+    b"{", b'"\xff"', b"1" * 5000])
+def test_a_header_that_is_not_plain_utf_8_json_is_a_wire_error(text):
+    with pytest.raises(wire.WireError):
+        wire.unpack(reader(frame(text))[0])
+
+
+def test_a_scalar_flag_alone_is_not_a_node():
+    with pytest.raises(wire.WireError, match="unknown message node"):
+        wire.decode({"scalar": 1}, [])
+
+
 def test_sizes_are_checked_before_the_body_is_read():
     limits = wire.Limits(header_bytes=1000, total_bytes=10_000)
     read, asked = reader(struct.pack("!II", 10**9, 0))
@@ -183,7 +197,8 @@ def test_sizes_are_checked_before_the_body_is_read():
 @pytest.mark.parametrize("reply", [b'{"ok": true, "mutated": 5, "warnings": []}', b'{"ready": true, "walls": {}}',
                                    b'{"ok": false, "error": "x"}', b'[1, 2]', b'{"ok": 1}',
                                    b'{"ok": false, "error": {"type": "ModuleNotFoundError", "missing_module": 5}}',
-                                   b'{"ok": false, "error": {"type": "OSError", "refused": "yes"}}'])
+                                   b'{"ok": false, "error": {"type": "OSError", "refused": "yes"}}',
+                                   b'{"ok": false, "error": {"type": "OSError", "missing_module": 0}}'])
 def test_a_malformed_reply_is_a_crash_not_a_traceback(tmp_path, reply):
     module = tmp_path / "forge.py"
     module.write_text(FORGE_REPLY.replace("REPLY", repr(reply)))

@@ -143,7 +143,7 @@ def _decode(node, blobs, resolve, used):
         return [again(v) for v in node]
     if node is None or type(node) in (bool, str, int, float):
         return node
-    if type(node) is not dict or len(node) != 1 and set(node) != {"__array__", "scalar"}:
+    if type(node) is not dict or set(node) != {"__array__", "scalar"} and (len(node) != 1 or "scalar" in node):
         raise WireError(f"unknown message node of type {type(node).__name__}")
     ((tag, body),) = [(k, node[k]) for k in node if k != "scalar"]
     if tag == "__array__":
@@ -212,7 +212,10 @@ def unpack(read, limits=LIMITS):
         raise WireError(f"the message is too large ({size} header bytes, {count} arrays)")
     text = read(size)
     check_shape(text, limits)
-    header = json.loads(text)
+    try:  # UTF-8 only: json.loads would read UTF-16 bytes too, whose brackets check_shape never saw
+        header = json.loads(text.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise WireError(f"an unreadable header ({type(exc).__name__})") from None
     blobs, total, elements = [], size, 0
     for _ in range(count):
         (n,) = struct.unpack("!Q", read(8))
