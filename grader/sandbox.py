@@ -24,6 +24,7 @@ import numpy as np
 from . import isolation, outcomes
 from .keeper import popen_kept
 from .manifest import DEFAULTS
+from .printable import encodable
 from .outcomes import LearnerCrashed, LearnerFailure, LearnerRaised, LearnerTimeout  # noqa: F401 (re-exported)
 from .worker import wire
 
@@ -231,7 +232,8 @@ class Sandbox:
                 self._prestart()  # the next call most likely comes at once: let the new worker load NumPy meanwhile
             raise
         if header["ok"]:
-            self.last = CallInfo([m[:100] for m in header["mutated"][:50]], [w[:300] for w in header["warnings"][:5]])
+            self.last = CallInfo([encodable(m[:100]) for m in header["mutated"][:50]],
+                                 [encodable(w[:300]) for w in header["warnings"][:5]])
             return value
         failure = self._explain(header["error"], module, name)
         if header["error"].get("phase") == "import" and header["error"]["type"] != "MissingFunction":
@@ -362,8 +364,8 @@ class Sandbox:
         return outcomes.crashed(call=name, phase=self.phase, code=code, startup_output=self._startup_text())
 
     def _explain(self, error, module, name):
-        error = {k: v[:TEXT_LIMITS[k]] if isinstance(v, str) else v for k, v in error.items() if k in TEXT_LIMITS
-                 or k == "refused"}
+        error = {k: encodable(v[:TEXT_LIMITS[k]]) if isinstance(v, str) else v for k, v in error.items()
+                 if k in TEXT_LIMITS or k == "refused"}
         printed = os.fstat(self._output.fileno()).st_size if self._output is not None else 0
         return outcomes.explain(error, module=module, call=name, memory_mb=self.spec.memory_mb,
                                 modules=tuple(self.spec.files), printed_bytes=printed)

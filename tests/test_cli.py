@@ -216,3 +216,20 @@ def test_list_shows_the_last_score_of_a_failed_quiz(runner, ws):
     line = next(line for line in shown if "quiz" in line and "01-intro" in line)
     assert line.startswith("[ ]") and line.endswith("(7/10, pass mark 8)")
     assert not any("pass mark" in other for other in shown if other != line)
+
+
+def test_lone_surrogates_in_learner_text_are_shown_not_a_crash(ws):
+    """A worker's JSON reply can carry "\\ud800": neither the terminal nor --json may meet it raw."""
+    import subprocess
+    import sys
+    source = (manifest.data_dir("solutions") / "activations.py").read_text()
+    (ws / "activations.py").write_text(source.replace(
+        "def relu(", "def relu(z):\n    warnings.warn('w\\udfff')\n    raise ValueError('bad \\ud800 thing')\n\n\n"
+                     "def _relu(", 1).replace("import numpy as np", "import warnings\n\nimport numpy as np", 1))
+    for extra in ([], ["--json"]):
+        out = subprocess.run([sys.executable, "-m", "learnnn", "check", "activations", "--workspace", str(ws), *extra],
+                             capture_output=True, timeout=120, env={**__import__("os").environ, "PYTHONIOENCODING": ""})
+        assert out.returncode == 1, out.stderr
+        text = out.stdout.decode("utf-8")  # strict: every byte is valid UTF-8
+        assert "internal error" not in text + out.stderr.decode("utf-8", "replace")
+        assert ("bad \ufffd thing" if not extra else "bad \\ufffd thing") in text
