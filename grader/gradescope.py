@@ -136,8 +136,8 @@ def write_results(*, submission, out, course_file=None, weights=None):
     """Grade the learner's files in the folder ``submission`` with the course of ``course_file`` (default:
     the packaged one) and write Gradescope's results.json to ``out``; returns (result, review).
 
-    When grading can't run (a broken manifest or weights file) results.json still says why, so the learner
-    sees it on Gradescope, and the LearnnnError is raised again.
+    When grading can't run (a broken manifest or weights file, or learnnn's own failure) results.json still
+    says why, so the learner sees it on Gradescope, and the exception is raised again.
     """
     from . import exports, manifest, weights as points_of
     from .intake import discover
@@ -149,6 +149,10 @@ def write_results(*, submission, out, course_file=None, weights=None):
                                           discover=discover)
     except LearnnnError as exc:
         atomic_write(out, failed_results(str(exc)))
+        raise
+    except Exception as exc:
+        atomic_write(out, failed_results(f"learnnn failed to grade this submission ({type(exc).__name__}: "
+                                         f"{str(exc)[:300]}); please tell your course staff"))
         raise
     atomic_write(out, exports.gradescope_results(result, item, execution_time=seconds))
     return result, item

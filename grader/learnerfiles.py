@@ -174,7 +174,13 @@ def fill(sub, entries, course, where):
         chosen = ordered[0][0]
         for rel, _ in ordered[1:]:
             sub.set_aside.append((rel, f"another copy of {_shown(name)}: {chosen} was graded"))
-        _take(sub, name, chosen, entries[chosen], course, where)
+        try:
+            _take(sub, name, chosen, entries[chosen], course, where)
+        except Rejected:
+            raise
+        except Exception as exc:  # learnnn's own failure on one file: that file is set aside, not the class
+            sub.set_aside.append((chosen, f"not read: learnnn failed to read it ({type(exc).__name__}: "
+                                          f"{str(exc)[:200]}); please report it"))
     sub.ignored.sort()
     sub.set_aside.sort()
     sub.skipped.sort()

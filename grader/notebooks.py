@@ -11,6 +11,8 @@ import warnings
 
 import nbformat
 
+from .printable import encodable
+
 IPYTHON_LINE = re.compile(r"^(\s*)(?:[%!]|\S.*\bget_ipython\(\)|get_ipython\(\))")
 MAYBE_MAGIC = re.compile(r"^\s*[%!]", re.MULTILINE)
 KEPT_CELL_MAGICS = ("%%time", "%%timeit", "%%capture")  # their body is plain Python
@@ -34,10 +36,15 @@ def code_cells(text):
     except Exception as exc:  # nbformat raises several kinds for a broken file
         raise NotANotebook(f"not a notebook nbformat can read ({type(exc).__name__})") from None
     cells = []
-    for cell in notebook.cells:
+    for number, cell in enumerate(notebook.cells, 1):
         if cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
+        if not isinstance(source, str):  # nbformat joins a list of lines, and leaves anything else as it is
+            raise NotANotebook(f"code cell {number} has no text as its source")
+        if encodable(source) != source:
+            raise NotANotebook(f"code cell {number} holds a lone surrogate (an escape such as \\ud800), "
+                               "which no Python file can")
         first = source.lstrip().split("\n", 1)[0]
         if first.startswith("%%") and not first.startswith(KEPT_CELL_MAGICS):
             continue

@@ -19,6 +19,7 @@ from .results import TestOutcome
 from .workers import REFUSED_IMPORTS, Workers, sandbox_spec  # noqa: F401 (their home before workers.py)
 
 MESSAGE_CHARACTERS = 6000  # of one failed test's message, what the learner printed included
+MESSAGE_LINES = 80  # and its lines: 2,000 newlines are few characters but a screenful of nothing
 
 
 class LearnerModule:
@@ -169,6 +170,9 @@ class LearnnnPlugin:
         # the message quotes learner output and exception text: no terminal escapes reach feedback or the CLI
         if len(message) > MESSAGE_CHARACTERS:
             message = message[:MESSAGE_CHARACTERS] + f"\n... ({len(message) - MESSAGE_CHARACTERS} more characters)"
+        lines = message.split("\n")
+        if len(lines) > MESSAGE_LINES:
+            message = "\n".join(lines[:MESSAGE_LINES]) + f"\n... ({len(lines) - MESSAGE_LINES} more lines)"
         self.outcomes[name].append(TestOutcome(item.name, False, printable(message), 0, points, kind))
 
     @staticmethod

@@ -3,7 +3,10 @@ import re
 
 # C0 controls but tab and newline, DEL, and the C1 range: ESC starts ANSI/OSC sequences (ESC]8 hyperlinks,
 # ESC[2J clears the screen), 0x9b is a one-character CSI, BEL ends an OSC.
-_CONTROLS = {c: "?" for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)) if c not in (0x09, 0x0A)}
+# Bidi embeddings, overrides and isolates reorder what follows them on screen (a line can show code it doesn't
+# hold); the line and paragraph separators break lines in some viewers but not in others.
+_CONTROLS = {c: "?" for c in (*range(0x00, 0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A),
+                              0x2028, 0x2029) if c not in (0x09, 0x0A)}
 
 
 # JSON can carry a lone surrogate (\ud800 in a worker's reply): a str no UTF-8 terminal or file accepts.
@@ -16,6 +19,6 @@ def encodable(text):
 
 
 def printable(text):
-    """``text`` with every C0/C1 control character except tab and newline replaced by ``?`` (CRLF becomes LF)
-    and every lone surrogate by U+FFFD."""
+    """``text`` with every C0/C1 control character except tab and newline, every bidi control and the Unicode
+    line and paragraph separators replaced by ``?`` (CRLF becomes LF), and every lone surrogate by U+FFFD."""
     return encodable(text.replace("\r\n", "\n").translate(_CONTROLS))

@@ -11,6 +11,7 @@ import yaml
 
 from . import answers as reading, schema
 from .manifest import LearnnnError
+from .printable import encodable
 from .results import QuestionResult, QuizResult  # the one quiz result type, also what `grade` scores
 
 KINDS = {"single", "multiple", "numeric", "text"}
@@ -166,12 +167,33 @@ def read_sheet(path):
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
         return {}, [f"the answer sheet {path.name} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: "
-                    f"{str(exc).splitlines()[0]}"]
+                    f"{encodable(str(exc).splitlines()[0])}"]
+    except RecursionError:
+        return {}, [f"the answer sheet {path.name} is nested too deeply"]
+    if not _small(data):  # YAML aliases can make a few hundred bytes expand to gigabytes when printed
+        return {}, [f"the answer sheet {path.name} is too large, too deeply nested or holds text that is not "
+                    "valid Unicode"]
     if isinstance(data, dict) and isinstance(data.get("answers"), dict):
         data = data["answers"]
     if not isinstance(data, dict):
         return {}, [f"the answer sheet {path.name} should map question ids to answers, e.g. `sigmoid-zero: 0.5`"]
     return data, []
+
+
+def _small(data, limit=10_000):
+    """At most ``limit`` values, strings included, each string under 10,000 characters and encodable as UTF-8 (JSON's
+    \\ud800 escape is not)."""
+    stack, seen = [data], 0
+    while stack:
+        item = stack.pop()
+        seen += 1
+        if seen > limit or isinstance(item, str) and (len(item) > 10_000 or encodable(item) != item):
+            return False
+        if isinstance(item, dict):
+            stack += list(item.keys()) + list(item.values())
+        elif isinstance(item, (list, tuple, set)):
+            stack += list(item)
+    return True
 
 
 def write_sheet(path, answers):

@@ -11,6 +11,22 @@ from .intake import Submission, clean_id, fold
 from .manifest import LearnnnError
 
 
+EXTRA = object()  # csv.DictReader's key for the cells of a row beyond its header's columns
+
+
+def _rows(reader, path):
+    """The roster's rows as {column: cell}, stripped. Empty cells past the header's columns (a spreadsheet's trailing
+    commas) are dropped; a row with more values than the header has columns is refused, naming its line."""
+    rows = []
+    for row in reader:
+        extra = [cell for cell in row.pop(EXTRA, []) if cell.strip()]
+        if extra:
+            raise LearnnnError(f"line {reader.line_num} of the roster {path} has more cells than its header has "
+                               f"columns ({', '.join(extra[:3])}): quote a cell that holds a comma")
+        rows.append({(k or "").strip(): (v or "").strip() for k, v in row.items()})
+    return rows
+
+
 def match(submissions, path, keys):
     """Give each submission its roster row; ([a `missing` Submission per unmatched row], [ids not on it], column).
 
@@ -19,7 +35,7 @@ def match(submissions, path, keys):
     """
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(f)]
+            rows = _rows(csv.DictReader(f, restkey=EXTRA), path)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise LearnnnError(f"can't read the roster {path}: {exc}") from None
     if not rows:

@@ -233,3 +233,16 @@ def test_lone_surrogates_in_learner_text_are_shown_not_a_crash(ws):
         text = out.stdout.decode("utf-8")  # strict: every byte is valid UTF-8
         assert "internal error" not in text + out.stderr.decode("utf-8", "replace")
         assert ("bad \ufffd thing" if not extra else "bad \\ufffd thing") in text
+
+
+def test_a_message_of_newlines_is_cut_to_a_screenful(runner, ws):
+    from learnnn.plugin import MESSAGE_LINES
+
+    source = (manifest.data_dir("solutions") / "activations.py").read_text()
+    (ws / "activations.py").write_text(source.replace("def relu(", "def relu(z):\n    raise ValueError('x' + '\\n' * 1990)"
+                                                                   "\n\n\ndef _relu(", 1))
+    result = run(runner, "check", "activations", "--json", "--workspace", ws)
+    assert result.exit_code == 1
+    messages = [t["message"] for t in json.loads(result.output)["tests"] if "ValueError" in t["message"]]
+    assert messages and all(m.count("\n") <= MESSAGE_LINES for m in messages)
+    assert any(m.endswith(" more lines)") for m in messages)

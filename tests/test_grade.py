@@ -526,6 +526,7 @@ def test_terminal_escapes_a_learner_prints_never_reach_feedback(tmp_path, course
     from learnnn.printable import printable
 
     assert printable("a\x1b[2Jb\x07\x9b1m\r\n\tc\x00\x7f") == "a?[2Jb??1m\n\tc??"
+    assert printable("evil\u202e)(lave\u2066x\u2028y\ud800") == "evil?)(lave?x?y\ufffd"  # bidi, separator, surrogate
     hostile = ('    print("\\x1b]8;;https://evil.example\\x1b\\\\click\\x1b]8;;\\x1b\\\\ \\x1b[2J \\x9b31m \\x07 ok")\n'
                '    raise ValueError("\\x1b[2Jraised")\n')
     cls = tmp_path / "class"

@@ -23,6 +23,18 @@ def test_a_broken_course_is_written_into_results_json_and_raised(tmp_path):
     assert data["score"] == 0 and str(raised.value) in data["output"]
 
 
+def test_learnnns_own_failure_is_written_into_results_json_and_raised(tmp_path, monkeypatch):
+    def broken(**kwargs):
+        raise TypeError("a bug of ours")
+    monkeypatch.setattr(gradescope, "grade_one", broken)
+    (tmp_path / "sub").mkdir()
+    out = tmp_path / "results.json"
+    with pytest.raises(TypeError):
+        gradescope.write_results(submission=tmp_path / "sub", out=out)
+    data = json.loads(out.read_text())
+    assert data["score"] == 0 and "learnnn failed to grade this submission (TypeError: a bug of ours)" in data["output"]
+
+
 @pytest.mark.slow
 def test_one_submission_is_graded_into_results_json(tmp_path):
     course = write_course(tmp_path / "course.yaml", lessons=2, time_budget=60)

@@ -6,6 +6,7 @@ one exercise (activations); most learners hand in the same correct module, which
 is graded once. The rest are fast checks of `intake.discover` alone.
 """
 import codecs
+import csv
 import json
 import sys
 import tempfile
@@ -454,3 +455,33 @@ def test_a_file_graded_under_another_name_is_said_once_in_the_row_and_once_in_th
     assert (tmp_path / "out" / "grades.csv").read_text().count(renamed) == 1
     feedback = (tmp_path / "out" / "feedback" / "leeann_12345.md").read_text()
     assert feedback.count(renamed.replace("_", "\\\\_").replace(">", "\\\\>")) + feedback.count(renamed) == 1
+
+
+def test_a_notebook_learnnn_cant_turn_into_python_is_set_aside_not_the_class(tmp_path, course_path):
+    """A lone surrogate (JSON's \\ud800) in a cell, or a cell whose source is a number, once stopped the whole class."""
+    put(tmp_path / "cls", {"ann/activations.ipynb": notebook(("code", "NOTE = '\ud800'\n" + ACT)),
+                           "bo/activations.ipynb": notebook(("code", 12345)),
+                           "cy/activations.py": ACT})
+    result = grade_cli(course_path, tmp_path / "cls", "--out", tmp_path / "out", "--no-cache")
+    assert result.exit_code == 0, result.output
+    rows = {r["id"]: r for r in csv.DictReader(open(tmp_path / "out" / "grades.csv", encoding="utf-8"))}
+    assert "code cell 1 holds a lone surrogate" in rows["ann"]["note"]
+    assert "code cell 1 has no text as its source" in rows["bo"]["note"]
+    assert rows["cy"]["activations"] == "10" and rows["ann"]["activations"] == rows["bo"]["activations"] == "0"
+
+
+def test_file_names_in_what_grade_prints_carry_no_terminal_escapes(tmp_path, course_path):
+    put(tmp_path / "cls", {"ann/activations.py": ACT, "\x1b]0;OWNED\x07\x1b[2Jloose\u202e.py": ACT})
+    result = grade_cli(course_path, tmp_path / "cls", "--out", tmp_path / "out", "--no-cache")
+    assert result.exit_code == 0 and "set aside: " in result.output and "?]0;OWNED??[2Jloose?.py" in result.output
+    assert not any(c in result.output for c in "\x1b\x07\u202e")
+
+
+def test_a_roster_row_wider_than_its_header(tmp_path, downloads, course_path):
+    (tmp_path / "roster.csv").write_text("ID,Name\nleeann_12345,Lee Ann,,\nstudent03,S Three,\n")
+    result = grade_cli(course_path, downloads / "plain", "--out", tmp_path / "out", "--roster", tmp_path / "roster.csv")
+    assert result.exit_code in (0, 1), result.output  # trailing empty cells, as spreadsheets write them: fine
+    (tmp_path / "roster.csv").write_text("ID,Name\nleeann_12345,Lee Ann\nstudent03,Three, S.\n")
+    result = grade_cli(course_path, downloads / "plain", "--out", tmp_path / "out2", "--roster", tmp_path / "roster.csv")
+    assert result.exit_code == 2 and "line 3 of the roster" in result.output and "quote a cell" in result.output
+    assert not (tmp_path / "out2").exists()

@@ -89,6 +89,10 @@ def test_answers_cli_json(sheet):
     ("{{{not: yaml", "not valid YAML"),
     ("- just\n- a list\n", "should map question ids"),
     (None, "can't read"),
+    ("a: " + "[" * 50_000 + "]" * 50_000, "nested too deeply"),
+    ("a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+                                                 for p, c in zip("abcdefgh", "bcdefghi")), "too large"),
+    ('{"sigmoid-zero": "\\ud800"}', "not valid Unicode"),  # JSON's escape for a lone surrogate (a YAML-read .yaml)
 ])
 def test_a_sheet_that_cant_be_read_is_a_usage_error_that_records_nothing(tmp_path, sheet, text, problem):
     runner = CliRunner()

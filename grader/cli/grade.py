@@ -10,6 +10,7 @@ import click
 
 from .. import grading
 from ..exports import FORMATS
+from ..printable import printable
 from ..review import EXERCISE_STATUSES, ROW_STATUSES
 from . import app, echo, load_course
 
@@ -106,10 +107,10 @@ def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roste
         shown = []
 
         def found(intake):
-            for what, why in intake.set_aside:
-                echo(f"set aside: {what}: {why}", err=True)
+            for what, why in intake.set_aside:  # file names come from learners: no terminal escapes
+                echo(printable(f"set aside: {what}: {why}"), err=True)
             if intake.not_on_roster:
-                echo(f"not on the roster: {', '.join(intake.not_on_roster)}", err=True)
+                echo(printable(f"not on the roster: {', '.join(intake.not_on_roster)}"), err=True)
             if intake.submissions:
                 shown.append(stack.enter_context(_progress(len(intake.submissions))))
 
