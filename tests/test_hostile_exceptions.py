@@ -32,6 +32,14 @@ def relu_grad(z):
         deep = [deep]
     raise ValueError(deep)
 
+def sigmoid_grad(z):
+    import sys
+    sys.setrecursionlimit(1_000_000)  # deep enough for str() to overflow the C stack
+    deep = []
+    for _ in range(200_000):
+        deep = [deep]
+    raise ValueError(deep)
+
 def tanh(z):
     raise SyntaxError("odd", ("activations.py", 1, 1, 12345))
 
@@ -63,6 +71,7 @@ def softmax(z):
 AT_CALL = [
     ("relu", "calling relu raised RefusesStr: <RefusesStr whose str() raised RuntimeError> (at activations.py"),
     ("relu_grad", "calling relu_grad raised ValueError: <ValueError whose str() raised RecursionError> (at"),
+    ("sigmoid_grad", "calling sigmoid_grad raised ValueError: <ValueError whose str() raised RecursionError> (at"),
     ("tanh", "calling tanh raised SyntaxError: odd (activations.py, line 1) (at activations.py"),
     ("tanh_grad", "calling tanh_grad raised ModuleNotFoundError: No module named x (at activations.py"),
     ("leaky_relu", "calling leaky_relu raised ModuleNotFoundError: No module named y (at activations.py"),

@@ -32,12 +32,22 @@ def _type_name(cls):
     return type.__dict__["__name__"].__get__(cls if issubclass(type(cls), type) else type(cls))
 
 
+# Taken before learner code runs, which may replace them. str() of a message nested 200,000 lists deep overflows
+# the C stack (a segfault) under a recursion limit learner code raised; Python's default limit stops it in time.
+_get_recursion_limit, _set_recursion_limit = sys.getrecursionlimit, sys.setrecursionlimit
+SAFE_RECURSION_LIMIT = 1000
+
+
 def _text(obj, limit=MESSAGE_LIMIT):
     """``str(obj)`` cut to ``limit``, or a note saying it has none: learner objects may refuse to be described."""
+    saved = _get_recursion_limit()
     try:
+        _set_recursion_limit(min(saved, SAFE_RECURSION_LIMIT))
         return str.__getitem__(str(obj), slice(0, limit))  # an exact str, whatever subclass __str__ returned
     except BaseException as exc:  # noqa: B036 (a learner's __str__ may raise anything, KeyboardInterrupt too)
         return f"<{_type_name(type(obj))} whose str() raised {_type_name(type(exc))}>"
+    finally:
+        _set_recursion_limit(saved)
 
 
 def _attr(obj, name, kind):
@@ -70,12 +80,11 @@ def _syntax(exc, module_file):
     ``module_file``: the file being imported, named when the error carries no file
     (e.g. a NUL byte) and no learner frame shows that another file's import failed.
     """
-    filename, line, code = (_attr(exc, "filename", str), _attr(exc, "lineno", int),
-                            _text(_attr(exc, "text", str) or "", 400).strip()[:200])
-    place = [os.path.basename(filename) if filename else module_file] + ([f"line {line}"] if line is not None else [])
-    place = ", ".join(p for p in place if p)
-    msg = _attr(exc, "msg", str)
-    return ((_text(msg) if msg is not None else _text(exc)) + (f" ({place})" if place else "")
+    filename, line = _attr(exc, "filename", str), _attr(exc, "lineno", int)
+    place = ", ".join(filter(None, [os.path.basename(filename) if filename else module_file,
+                                    f"line {line}" if line is not None else ""]))
+    msg, code = _attr(exc, "msg", str), (_attr(exc, "text", str) or "").strip()[:200]
+    return ((msg[:MESSAGE_LIMIT] if msg is not None else _text(exc)) + (f" ({place})" if place else "")
             + (f": {code}" if code else ""))
 
 
