@@ -166,4 +166,5 @@ def explain(error, *, module, call, memory_mb, modules=(), printed_bytes=0):
                       f"{module}.py", missing_module=missing)
     when = "importing" if phase == "import" else "calling"
     subject = f"{module}.py" if when == "importing" else call
-    return raised(f"{when} {subject} raised {kind}: {message}{at}", missing_module=missing)
+    said = f": {message}" if message else ""  # raise KeyboardInterrupt, or ValueError(), says nothing more
+    return raised(f"{when} {subject} raised {kind}{said}{at}", missing_module=missing)

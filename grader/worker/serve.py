@@ -23,14 +23,89 @@ from .testfunctions import TEST_FUNCTIONS
 from .wire import Generated, WireError, decode, drain, encode, pack, unpack
 
 
+MESSAGE_LIMIT = 2000  # the trusted side cuts every text again (sandbox.TEXT_LIMITS); this only bounds our work
+
+
+def _type_name(cls):
+    """A class's own name (of ``cls``'s class if it is no class): a metaclass may make ``cls.__name__`` a property
+    that lies, raises or isn't text, and a warning's category is whatever learner code handed showwarning."""
+    return type.__dict__["__name__"].__get__(cls if issubclass(type(cls), type) else type(cls))
+
+
+# Taken before learner code runs, which may replace them. str() of a message nested 200,000 lists deep overflows
+# the C stack (a segfault) under a recursion limit learner code raised; Python's default limit stops it in time.
+_get_recursion_limit, _set_recursion_limit = sys.getrecursionlimit, sys.setrecursionlimit
+SAFE_RECURSION_LIMIT = 1000
+
+
+def _text(obj, limit=MESSAGE_LIMIT):
+    """``str(obj)`` cut to ``limit``, or a note saying it has none: learner objects may refuse to be described."""
+    saved = _get_recursion_limit()
+    try:
+        _set_recursion_limit(min(saved, SAFE_RECURSION_LIMIT))
+        return str.__getitem__(str(obj), slice(0, limit))  # an exact str, whatever subclass __str__ returned
+    except BaseException as exc:  # noqa: B036 (a learner's __str__ may raise anything, KeyboardInterrupt too)
+        return f"<{_type_name(type(obj))} whose str() raised {_type_name(type(exc))}>"
+    finally:
+        _set_recursion_limit(saved)
+
+
+def _attr(obj, name, kind):
+    """``obj.name`` if it is a ``kind`` (never a subclass of it), else None; learners set these attributes freely."""
+    try:
+        value = getattr(obj, name, None)
+    except BaseException:  # noqa: B036 (a property on the learner's exception class)
+        return None
+    return value if type(value) is kind else None
+
+
 def _where(exc):
+    """The learner's line the exception came from, as "file, line n, in func: code"; "" when there is none."""
     ours = os.path.dirname(os.path.abspath(__file__)) + os.sep  # inside the worker folder on the process-only tier
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if f.filename.startswith(os.getcwd()) and not f.filename.startswith(ours)]
-    if not frames:
+    try:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if f.filename.startswith(os.getcwd()) and not f.filename.startswith(ours)]
+        if not frames:
+            return ""
+        f = frames[-1]
+        code = _text(f.line or "", 400).strip()[:200]  # the line comes from linecache, which learner code can fill
+        return f"{os.path.basename(f.filename)}, line {f.lineno}, in {f.name}: {code}"
+    except BaseException:  # noqa: B036 (a frame we can't read is left out, not a reason to die)
         return ""
-    f = frames[-1]
-    return f"{os.path.basename(f.filename)}, line {f.lineno}, in {f.name}: {(f.line or '').strip()[:200]}"
+
+
+def _syntax(exc, module_file):
+    """A SyntaxError's message with the file, line and code it names, each only when it is known.
+
+    ``module_file``: the file being imported, named when the error carries no file
+    (e.g. a NUL byte) and no learner frame shows that another file's import failed.
+    """
+    filename, line = _attr(exc, "filename", str), _attr(exc, "lineno", int)
+    place = ", ".join(filter(None, [os.path.basename(filename) if filename else module_file,
+                                    f"line {line}" if line is not None else ""]))
+    msg, code = _attr(exc, "msg", str), (_attr(exc, "text", str) or "").strip()[:200]
+    return ((msg[:MESSAGE_LIMIT] if msg is not None else _text(exc)) + (f" ({place})" if place else "")
+            + (f": {code}" if code else ""))
+
+
+def _describe(exc, phase, module_name):
+    """The error reply for an exception learner code raised (or a value it returned that can't be sent)."""
+    cls = type(exc)
+    where = _where(exc)
+    if issubclass(cls, SyntaxError):
+        message = _syntax(exc, f"{module_name}.py" if phase == "import" and not where else "")
+    else:
+        message = _text(exc)
+    missing = _attr(exc, "name", str) if issubclass(cls, ModuleNotFoundError) else None
+    return {"type": "BadReturn" if phase == "return" else _type_name(cls), "phase": phase, "message": message,
+            "where": where, "refused": issubclass(cls, (policy.Refused, policy.Denied)), "missing_module": missing}
+
+
+def _changed(before, after):
+    try:
+        return not _same(before, after)
+    except BaseException:  # noqa: B036 (learner code put an object in an argument whose == raises)
+        return True
 
 
 def _same(a, b):
@@ -48,7 +123,7 @@ def _flush():
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except Exception:  # learner code may have replaced or closed them
+        except BaseException:  # noqa: B036 (learner code may have replaced or closed them)
             pass
 
 
@@ -141,20 +216,12 @@ def serve(proto_in, proto_out):
                 out = []
                 encoded = encode(value, out)
             _flush()
-            mutated = [name for name in before if not _same(before[name], bound[name])]
-            messages = sorted({f"{w.category.__name__}: {w.message}" for w in caught})[:5]
+            mutated = [name for name in before if _changed(before[name], bound[name])]
+            messages = sorted({f"{_type_name(w.category)}: {_text(w.message, 500)}" for w in caught})[:5]
             send({"ok": True, "value": encoded, "mutated": mutated, "warnings": messages}, out)
-        except BaseException as exc:  # learner code may raise anything, SystemExit included
-            if isinstance(exc, KeyboardInterrupt):
-                raise
+        except BaseException as exc:  # noqa: B036 (learner code may raise anything: SystemExit, KeyboardInterrupt)
             _flush()
-            kind = "BadReturn" if phase == "return" else type(exc).__name__
-            message = str(exc)
-            if isinstance(exc, SyntaxError):
-                message = f"{exc.msg} in {os.path.basename(exc.filename or '?')}, line {exc.lineno}: {(exc.text or '').strip()}"
-            send({"ok": False, "error": {"type": kind, "phase": phase, "message": message[:2000],
-                                          "where": _where(exc), "refused": isinstance(exc, (policy.Refused, policy.Denied)),
-                                          "missing_module": exc.name if isinstance(exc, ModuleNotFoundError) else None}})
+            send({"ok": False, "error": _describe(exc, phase, module_name)})
 
 
 def main(output_fd, parent=None):
