@@ -166,7 +166,8 @@ def feedback(result, review=None):
             lines.append(f"`{name}.py` has the code of the reference solution (`learnnn solution --give-up`), "
                          "comments, docstrings and layout aside. The points stand; your instructor sees this note.")
         if grade.error:
-            lines += ["The hidden tests could not run (not your fault; tell your instructor):", "", *fenced(grade.error), ""]
+            lines += ["The hidden tests could not run (not your fault; tell your instructor):", "",
+                      *fenced(grade.error), ""]
         failed = grade.failures
         lines.append("Every test passed." if not failed and not grade.error else
                      f"{len(failed)} of {len(grade.tests)} tests failed:")
