@@ -11,6 +11,8 @@ import statistics
 
 from . import drawing
 from .atomic import atomic_write
+from .markup import inline
+from .printable import printable
 from .review import failure_causes
 
 GRADED = ("graded", "incomplete", "stopped")  # rows whose code was actually run
@@ -134,7 +136,7 @@ def _tables(s, course):
 
 
 def _md_cell(value):
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    return inline(value)  # learner text (notes, file names, the line a cause raised at) stays text
 
 
 def _markdown(s, charts, course):
@@ -149,14 +151,16 @@ def _markdown(s, charts, course):
 
 
 def _html(s, charts, course):
-    e = html.escape
+    def e(text):
+        return html.escape(printable(str(text)))
+
     parts = ["<!doctype html><meta charset=utf-8><title>Class report</title>",
              "<style>body{font-family:sans-serif;max-width:60em;margin:auto}table{border-collapse:collapse}"
              "td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}</style><h1>Class report</h1>"]
     parts.append(f"<p>Isolation: {e(s['tier'])}</p>")
     for title, header, rows in _tables(s, course):
         parts.append(f"<h2>{e(title)}</h2><table><tr>{''.join(f'<th>{e(h)}</th>' for h in header)}</tr>")
-        parts += [f"<tr>{''.join(f'<td>{e(str(c))}</td>' for c in row)}</tr>" for row in rows]
+        parts += [f"<tr>{''.join(f'<td>{e(c)}</td>' for c in row)}</tr>" for row in rows]
         parts.append("</table>")
     parts += [f'<h2>{e(alt)}</h2><img src="{name}" alt="{e(alt)}">' for name, alt, _, _ in charts]
     if s["no_charts"]:

@@ -16,13 +16,12 @@ Every format carries each exercise's status beside its points.
 """
 import csv
 import io
-import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .atomic import atomic_write
-from .gradebook import spreadsheet_cell as _cell
+from .gradebook import json_text, spreadsheet_cell as _cell
 
 ROSTER_KEYS = {  # our field -> roster headers that hold it (lower case)
     "name": ("student", "name", "full name", "student name"),
@@ -135,7 +134,7 @@ def gradescope_results(result, review, *, execution_time=None):
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
     if execution_time is not None:
         data["execution_time"] = int(round(execution_time))
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_text(data)
 
 
 FORMATS = ("canvas", "moodle", "gradescope")

@@ -8,10 +8,13 @@ import hashlib
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 from . import __version__
 from .atomic import atomic_write
+from .markup import code, fenced, inline
+from .printable import printable
 from .grading import STATUSES, quiz_lessons
 from .results import VERSION, SubmissionResult
 from .review import ROW_STATUSES
@@ -73,8 +76,9 @@ def _quiz_ids(course):
 
 def spreadsheet_cell(value):
     """``value`` as CSV text a spreadsheet shows as text: a leading = + - @ (a formula) gets a quote,
-    unless the cell is a number. Learner-chosen text (folder names, notes) reaches every gradebook file."""
-    text = str(value)
+    unless the cell is a number; control characters become ``?`` (learnnn.printable), so ``cat`` runs no
+    escape sequence. Learner-chosen text (folder names, notes) reaches every gradebook file."""
+    text = printable(str(value))
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         try:
             float(text)
@@ -114,20 +118,19 @@ def grades_json(results, reviews):
             grade["status"] = review.exercises[name]
         row["attention"] = review.attention
         rows.append(row)
-    return json.dumps({"version": VERSION, "submissions": rows}, indent=2, ensure_ascii=False) + "\n"
+    return json_text({"version": VERSION, "submissions": rows})
 
 
-def _code(name):
-    return "`" + "".join(c if c.isprintable() and c != "`" else "?" for c in str(name)) + "`"
+# JSON escapes C0 controls itself; these it writes raw with ensure_ascii=False: DEL and C1 (0x9b is a one-byte CSI),
+# bidi controls that reorder what a terminal shows, line separators, lone surrogates (no UTF-8 file takes them).
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
-def _plain(text):
-    """Learner-chosen text (file and folder names) inside a Markdown line: no markup, links or HTML."""
-    return "".join("\\" + c if c in "\\`*_[]()<>!#|" else c if c.isprintable() else "?" for c in str(text))
-
-
-def _quote(text):
-    return "\n".join(f"    {line}" for line in str(text).splitlines() or [""])
+def json_text(data):
+    """``data`` as indented JSON, non-ASCII text kept readable but every character in _RAW_IN_JSON as a \\u escape,
+    so the file shows no control sequence in a terminal and still loads back to the same strings."""
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _unsaid(renamed, note):
@@ -140,15 +143,15 @@ def feedback(result, review=None):
     not graded."""
     status = review.status if review else result.status
     statuses = review.exercises if review else {n: e.status for n, e in result.exercises.items()}
-    lines = [f"# Feedback for {result.id}", "",
+    lines = [f"# Feedback for {inline(result.id)}", "",
              f"Status: **{status}** ({STATUSES.get(status) or ROW_STATUSES.get(status, '')}). "
              f"Total: **{result.total} / {result.max_score}**.", ""]
     note = "; ".join(part for part in result.note.split("; ")  # the renamed files get a line of their own below
                      if not review or not review.graded_as or part != "graded " + ", ".join(review.graded_as))
     if note:
-        lines += [f"Note: {_plain(note)}", ""]
+        lines += [f"Note: {inline(note)}", ""]
     if review and review.graded_as:
-        lines += ["Files graded under another name: " + ", ".join(_code(x) for x in review.graded_as) + ".", ""]
+        lines += ["Files graded under another name: " + ", ".join(code(x) for x in review.graded_as) + ".", ""]
     lines += ["| exercise | points | status |", "|---|---|---|"]
     lines += [f"| {n} | {e.score} / {e.max_score} | {statuses[n].replace('_', ' ')} |" for n, e in result.exercises.items()]
     lines += [f"| quiz {q} | {g.score} / {g.max_score} | {g.status} |" for q, g in result.quizzes.items()]
@@ -163,28 +166,29 @@ def feedback(result, review=None):
             lines.append(f"`{name}.py` has the code of the reference solution (`learnnn solution --give-up`), "
                          "comments, docstrings and layout aside. The points stand; your instructor sees this note.")
         if grade.error:
-            lines += ["The hidden tests could not run (not your fault; tell your instructor):", _quote(grade.error)]
+            lines += ["The hidden tests could not run (not your fault; tell your instructor):", "",
+                      *fenced(grade.error), ""]
         failed = grade.failures
         lines.append("Every test passed." if not failed and not grade.error else
                      f"{len(failed)} of {len(grade.tests)} tests failed:")
         for test in failed:
-            lines += ["", f"- `{test.name}`", "", _quote(test.message)]
+            lines += ["", f"- {code(test.name)}", "", *fenced(test.message, indent="  ")]
     for quiz_id, grade in result.quizzes.items() if result.status != "rejected" else ():
         lines += ["", f"## Quiz {quiz_id}: {grade.score} / {grade.max_score}", ""]
         if grade.status == "missing":
             lines.append(f"No answer sheet `answers/{quiz_id}.yaml` was in the submission.")
             continue
-        lines += [f"- {p}" for p in grade.problems]
+        lines += [f"- {inline(p, opens_block=True)}" for p in grade.problems]
         for q in grade.questions:
             if not q.correct:
-                why = f" ({q.problem})" if q.problem else ""
-                lines.append(f"- `{q.id}`: not right{why}. {q.explanation}")
+                why = f" ({inline(q.problem)})" if q.problem else ""
+                lines.append(f"- {code(q.id)}: not right{why}. {q.explanation}")
         if grade.score == grade.max_score:
             lines.append("Every answer is right.")
     if result.ignored:
         lines += ["", "## Files not graded", "",
                   "Only the exercise modules and `answers/<quiz id>.yaml` are graded; these were ignored:", ""]
-        lines += [f"- {_code(name)}" for name in result.ignored]
+        lines += [f"- {code(name)}" for name in result.ignored]
     return "\n".join(lines) + "\n"
 
 
