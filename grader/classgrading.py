@@ -24,6 +24,7 @@ class ClassGrading:
     reviews: dict
     statuses: dict  # row status -> how many submissions have it ("graded", "error", ...)
     mean: float  # mean total of the graded submissions, in % of the maximum
+    ran: int  # how many submissions that mean is over: those whose code ran (graded, incomplete, stopped)
     written: list
     report: Path  # report/index.html
     tier: str  # the isolation tier learner code ran on, as the report states it
@@ -142,7 +143,8 @@ def grade_class_download(*, submissions, out, course, jobs=None, budget=None, ca
     page = classreport.write(out / "report", results, course, reviews, tier=tier)
     summary = classreport.summarise(results, course, reviews)
     return ClassGrading(results=results, reviews=reviews, statuses=dict(sorted(summary["statuses"].items())),
-                        mean=summary["mean"], written=[*written, page], report=page, tier=tier,
+                        mean=summary["mean"], ran=len(summary["percent"]), written=[*written, page], report=page,
+                        tier=tier,
                         engine=engine.description, seconds=time.perf_counter() - started,
                         set_aside=list(intake.set_aside), not_on_roster=list(intake.not_on_roster),
                         figures=drawing.missing(), public_secret=_public_secret(course))

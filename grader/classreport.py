@@ -74,6 +74,7 @@ def write(folder, results, course, reviews, *, tier=None):
         ax.hist(s["percent"], bins=[i * 10 for i in range(11)], color="#4c72b0", edgecolor="white")
         ax.set(xlabel="total score (% of the maximum)", ylabel="submissions", xlim=(0, 100),
                title=f"Scores of {len(s['percent'])} graded submissions")
+        drawing.whole_numbers(ax.yaxis)  # a count of submissions
 
     def exercises(ax):
         names = list(s["exercises"])
@@ -123,15 +124,18 @@ def _tables(s, course):
                  *(f"{r.exercises[n].score} {review.exercises[n].replace('_', ' ')}" for n in names)]
                 for r, review in s["learners"]]
     return [
-        ("Class", ["submissions", "statuses", "mean score", "median score"],
-         [[s["count"], statuses, f"{s['mean']:.1f}%", f"{s['median']:.1f}%"]]),
+        # the mean and median are of the submissions whose code ran: empty, missing and rejected rows would pull
+        # them towards 0 without saying anything about the work handed in
+        ("Class", ["submissions", "statuses", "code ran", "mean score (code ran)", "median score (code ran)"],
+         [[s["count"], statuses, len(s["percent"]), f"{s['mean']:.1f}%", f"{s['median']:.1f}%"]]),
         ("Needs attention", ["submission", "what"], _attention(s)),
         ("Learners", ["submission", "status", "total", *names], learners),
         ("Exercises", ["exercise", "submitted", "passed every test", "mean points"],
          [[n, e["submitted"], f"{e['passed']:.0f}%", f"{e['mean']:.0f}%"] for n, e in s["exercises"].items()]),
         ("Tests failed most often (root causes: knock-on failures are not counted)", ["exercise", "test or cause", "failed by"],
-         [[ex, test, f"{pct:.0f}%"] for pct, ex, test in s["failing"]]),
-        ("Quizzes", ["quiz", "mean score"], [[q, f"{m:.0f}%"] for q, m in s["quizzes"].items()]),
+         [[ex, test, f"{pct:.0f}%"] for pct, ex, test in s["failing"]] or [["-", "none", "-"]]),
+        ("Quizzes", ["quiz", "mean score"],
+         [[q, f"{m:.0f}%"] for q, m in s["quizzes"].items()] or [["-", "no quiz answer sheet was handed in"]]),
     ]
 
 

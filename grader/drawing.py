@@ -32,3 +32,10 @@ def figure(width, height):
     fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
+
+
+def whole_numbers(axis):
+    """Ticks only at whole numbers on ``axis`` (a matplotlib Axis of counts)."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))

@@ -16,6 +16,7 @@ Every format carries each exercise's status beside its points.
 """
 import csv
 import io
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,9 @@ def canvas_csv(results, reviews, people, *, assignment):
     return _csv(rows)
 
 
+MOODLE_FOLDER = re.compile(r"^(.+?)_\d+_assignsubmission_(?:file|onlinetext)_?$")
+
+
 def moodle_csv(results, reviews, people, *, assignment, exercises):
     """Moodle CSV grade import: identifiers, ``assignment`` (the total), feedback, then per-exercise columns."""
     header = ["Full name", "Email address", "ID number", "Username", assignment, "Feedback", "Status"]
@@ -97,7 +101,8 @@ def moodle_csv(results, reviews, people, *, assignment, exercises):
     rows = [header]
     for r in results:
         p, review = people[r.id], reviews[r.id]
-        row = [p.get("name", p.name), p.get("email"), p.get("idnumber"), p.get("username", "" if p.roster else r.id),
+        # without a roster the name is the one in Moodle's folder name, `<Full Name>_<participant id>_assignsubmission_..`
+        row = [p.get("name", MOODLE_FOLDER.sub(r"\1", p.name)), p.get("email"), p.get("idnumber"), p.get("username", "" if p.roster else r.id),
                r.total, status_line(r, review), review.status]
         for name in exercises:
             grade = r.exercises.get(name)

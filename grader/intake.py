@@ -98,8 +98,8 @@ def discover(paths, *, course, quizzes, skip=(), lms="auto", pattern=None, attem
     keeps the highest attempt marker (a number, or a time), then the input given
     last; "oldest" the reverse. What is not kept is set aside and named.
     ``roster`` is a CSV file; its learners with no submission get a `missing` row.
-    Raises LearnnnError for an input that is neither a folder nor a zip, a bad
-    pattern or roster.
+    Raises LearnnnError for an input that is neither a folder nor a zip, inputs none of which can be read,
+    a bad pattern or roster.
     """
     if attempt not in ATTEMPT_RULES:
         raise LearnnnError(f"--attempt must be one of {', '.join(ATTEMPT_RULES)}, not {attempt!r}")
@@ -111,8 +111,9 @@ def discover(paths, *, course, quizzes, skip=(), lms="auto", pattern=None, attem
     plain = lms == "folders" and not pattern
     wanted = learnerfiles.Course.of(course, quizzes)
     skip = {Path(p).resolve() for p in skip}
-    pieces, aside, used = [], [], set()
-    for index, path in enumerate(map(Path, paths)):
+    pieces, aside, used, unreadable = [], [], set(), []
+    paths = [Path(p) for p in paths]
+    for index, path in enumerate(paths):
         if not path.is_dir() and not (path.is_file() and path.suffix.lower() == ".zip"):
             raise LearnnnError(f"{path} is neither a folder nor a .zip file")
         reader = _Reader(index, wanted, forced, plain, aside, used, attempt)
@@ -124,9 +125,12 @@ def discover(paths, *, course, quizzes, skip=(), lms="auto", pattern=None, attem
                 entries = archives.zip_entries(path, name)
             except archives.Rejected as why:
                 pieces.append(_Piece(fold(path.stem), path.stem, name, {}, name, (index, name), problem=str(why)))
+                unreadable.append(str(why))
                 continue
             reader.container(unicodedata.normalize("NFC", path.stem), entries, name)
         pieces += reader.pieces
+    if unreadable and len(unreadable) == len(paths):  # one learner's broken zip among others is that learner's row
+        raise LearnnnError(f"nothing to grade: {'; '.join(unreadable)}")
     chosen = _merge(pieces, attempt, aside)
     subs, keys = [], {}
     for piece in chosen:

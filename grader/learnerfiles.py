@@ -139,8 +139,10 @@ def decode(data):
 def fill(sub, entries, course, where):
     """Put into ``sub`` what of ``entries`` is graded (files, graded), listed (ignored), set aside or skipped.
 
-    Raises Rejected for a link where a module would be taken.
+    Raises Rejected for a link where a module would be taken, and when all there is to grade lies in archives
+    that can't be read.
     """
+    unreadable = []
     if not any(target(rel, course) for rel in entries if not junk(rel)):
         entries, unreadable = expand_zips(entries, where)  # an LMS folder holding the learner's zip
         sub.set_aside += unreadable
@@ -181,6 +183,8 @@ def fill(sub, entries, course, where):
         except Exception as exc:  # learnnn's own failure on one file: that file is set aside, not the class
             sub.set_aside.append((chosen, f"not read: learnnn failed to read it ({type(exc).__name__}: "
                                           f"{str(exc)[:200]}); please report it"))
+    if unreadable and not sub.files:  # all they handed in was an archive no one can open: rejected, not empty
+        raise Unreadable(unreadable[0][1].removeprefix("not read: "))
     sub.ignored.sort()
     sub.set_aside.sort()
     sub.skipped.sort()

@@ -312,8 +312,9 @@ def check_model(got, task, n_features, call):
 # ---------------------------------------------------------------- training and scoring
 
 
-def _explain(exc, task, n_splits, split, fits):
-    """A learner-facing reason for a LearnerFailure during ``split``, of the failure's own kind."""
+def _explain(exc, task, n_splits, split, fits, side_by_side=False):
+    """A learner-facing reason for a LearnerFailure during ``split``, of the failure's own kind.
+    ``side_by_side``: splits trained two at a time, so their seconds add up to more than the clock shows."""
     message = str(exc)
     done, elapsed = len(fits), sum(f.seconds for f in fits)
     on = f" (on {split.label}, fit {done + 1} of {n_splits})"
@@ -322,7 +323,8 @@ def _explain(exc, task, n_splits, split, fits):
                 "training.py; scikit-learn's neural networks, PyTorch, TensorFlow and Keras are not "
                 "allowed in this exercise.")
     if exc.outcome is Outcome.TIMED_OUT and getattr(exc, "phase", "call") == "call":
-        so_far = (f"; the {done} fit{'s' if done > 1 else ''} before it took {elapsed:.1f} s, "
+        so_far = (f"; the {done} fit{'s' if done > 1 else ''} before it took {elapsed:.1f} s of training"
+                  f"{' between them (two at a time, so less on the clock)' if side_by_side and done > 1 else ''}, "
                   f"about {elapsed / done:.1f} s each") if done else ""
         return (f"training did not finish in time: the grader trains {task.func} on "
                 f"{n_splits} splits within {task.budget:g} s in all, and {split.label} was "
@@ -368,12 +370,14 @@ def grade(learner, task, secret=None, *, lanes=1, early_stop=False):
             if failure == "out of time":
                 grading.stop(Outcome.TIMED_OUT, (
                     f"training did not finish in time: the {len(grading.fits)} fits before {split.label} already "
-                    f"took {grading.seconds:.1f} s of the {task.budget:g} s for all {len(splits)} splits. Use fewer "
+                    f"took {grading.seconds:.1f} s of training{' between them' if lanes > 1 else ''} of the "
+                    f"{task.budget:g} s for all {len(splits)} splits. Use fewer "
                     "epochs, a larger batch size or a smaller network."))
                 break
             grading.seconds += seconds
             if failure is not None:
-                grading.stop(failure.outcome, _explain(failure, task, len(splits), split, grading.fits))
+                grading.stop(failure.outcome, _explain(failure, task, len(splits), split, grading.fits,
+                                                       side_by_side=min(lanes, len(splits)) > 1))
                 break
             call = f"{task.func}(X_train, y_train, seed={split.seed}) on {split.label}"
             try:

@@ -63,6 +63,13 @@ def match(submissions, path, keys):
             while ident.casefold() in ids:
                 ident += "-roster"
             ids.add(ident.casefold())
-            missing.append(Submission(ident, original_name=row[column], roster=row, missing=True,
+            missing.append(Submission(ident, original_name=_name(row) or row[column], roster=row, missing=True,
                                       notes=["no submission in the download"]))
     return missing, sorted(unlisted), column
+
+
+def _name(row):
+    """The learner's name on the roster row ("Lee, Ann"; first and last name joined), or ""."""
+    from .exports import Person  # the one reading of roster columns
+
+    return Person("", "", {k.lower(): v for k, v in row.items()}).get("name")

@@ -23,6 +23,7 @@ class SubmitReport:
     untouched: list = field(default_factory=list)  # still exactly the starting stub
     broken: list = field(default_factory=list)  # (file name, why it won't import): included all the same
     unreadable: list = field(default_factory=list)  # (file name, why): left out
+    unanswered: list = field(default_factory=list)  # ids of the course's quizzes with no answer sheet
 
 
 def syntax_problem(source, filename):
@@ -75,6 +76,8 @@ def build(*, course, ws, out=None):
             report.answers.append(name)
         except OSError as exc:
             report.unreadable.append((name, exc.strerror or str(exc)))
+    answered = {Path(name).stem for name in report.answers}
+    report.unanswered = [lesson.id for lesson in course.lessons if lesson.quiz_path.is_file() and lesson.id not in answered]
     if not files:
         raise LearnnnError(f"nothing to submit: {root} holds none of the exercise files and no quiz answers")
     _write_zip(report.path, files)

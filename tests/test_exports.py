@@ -209,6 +209,11 @@ def test_identity_columns_come_from_the_roster():
     moodle_roster = exports.person(SimpleNamespace(id="zoe", roster={"First name": "Zoë", "Last name": "Roe",
                                                                       "ID number": "77"}))
     assert (moodle_roster.get("name"), moodle_roster.get("idnumber")) == ("Zoë Roe", "77")
+    folder = exports.person(SimpleNamespace(id="Ann_Lee_12345", original_name="Ann Lee_12345_assignsubmission_file_"))
+    result = SimpleNamespace(id="Ann_Lee_12345", total=20, max_score=20, exercises={})
+    moodle = read_csv_text(exports.moodle_csv([result], {"Ann_Lee_12345": review}, {"Ann_Lee_12345": folder},
+                                              assignment="NN", exercises=[]))
+    assert moodle[1][0] == "Ann Lee"  # without a roster, the name in Moodle's folder name
     bare = exports.person(SimpleNamespace(id="=cmd", files={}))
     assert read_csv_text(exports.canvas_csv([SimpleNamespace(id="=cmd", total=0, max_score=0, exercises={})],
                                             {"=cmd": review}, {"=cmd": bare}, assignment="NN"))[2][0] == "'=cmd"

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from learnnn import manifest, quiz, submit, workspace
 from learnnn.intake import Submission, discover
+from learnnn.manifest import LearnnnError
 from learnnn.check import run_checks
 from learnnn.cli import app
 from learnnn.grading import grade_submission
@@ -454,9 +455,13 @@ def test_unsafe_archives_are_refused(tmp_path, course, kind, reason):
         write_zip(path, {"activations.py": ACT, "zeros.bin": b"\0" * (5 * 2**20)})
     else:
         path.write_bytes(b"PK\x03\x04 not really a zip")
-    (found,) = discover([path], course=course, quizzes=QUIZZES).submissions
-    assert found.id == kind and reason in found.problem and found.files == {}
-    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # nothing was extracted
+    learner(tmp_path / "class", "fine", {"activations.py": ACT})
+    found = {s.id: s for s in discover([path, tmp_path / "class" / "fine"], course=course, quizzes=QUIZZES)}[kind]
+    assert reason in found.problem and found.files == {}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, "class"])  # nothing was extracted
+    if kind != "symlink":  # the zip itself can't be read: as the only input, the instructor's problem, not a row
+        with pytest.raises(LearnnnError, match=f"nothing to grade: {kind}.zip.*{reason}"):
+            discover([path], course=course, quizzes=QUIZZES)
 
 
 def test_a_symlink_in_a_folder_is_refused(tmp_path, course):

@@ -270,6 +270,7 @@ def test_the_submission_record(downloads, course):
         subs["student03"].skipped
     assert subs["stubby"].untouched == ["activations.py"]
     assert subs["99999"].missing and subs["99999"].files == {}
+    assert subs["99999"].original_name == "Nobody Ned"  # the roster's name beside its id
     assert found.not_on_roster == sorted(["Ida_Rue_S111", "José", "cdoe", "empty_one", "exported", "heavy",
                                           "student03", "student04", "student07", "stubby"])
 
@@ -485,3 +486,10 @@ def test_a_roster_row_wider_than_its_header(tmp_path, downloads, course_path):
     result = grade_cli(course_path, downloads / "plain", "--out", tmp_path / "out2", "--roster", tmp_path / "roster.csv")
     assert result.exit_code == 2 and "line 3 of the roster" in result.output and "quote a cell" in result.output
     assert not (tmp_path / "out2").exists()
+
+
+def test_a_learner_whose_only_upload_is_a_broken_zip_is_rejected_and_named(tmp_path, course):
+    write_zip(tmp_path / "canvas.zip", {"ann_123_456_work.zip": b"PK\x03\x04 not really a zip",
+                                        "bo_124_457_activations.py": ACT})
+    subs = ids(discover([tmp_path / "canvas.zip"], course=course, quizzes=QUIZZES))
+    assert "work.zip is not a readable zip archive" in subs["ann_123"].problem and not subs["bo_124"].problem

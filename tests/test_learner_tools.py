@@ -226,6 +226,8 @@ def test_submit_zips_modules_and_answer_sheets_only(ws, run):
     zip_path = ws / "ws-submission.zip"
     assert str(zip_path) in result.output
     assert "not started (still the starting stub): neuron.py" in result.output
+    assert "no answer sheet, which score 0 where your course grades them: 02-" in result.output.replace("\n", " ")
+    assert "01-intro" not in result.output.split("no answer sheet")[1]
     with zipfile.ZipFile(zip_path) as zf:
         assert sorted(zf.namelist()) == ["activations.py", "answers/01-intro.yaml", "neuron.py"]
         assert zf.read("activations.py") == (ws / "activations.py").read_bytes()

@@ -18,6 +18,10 @@ STATUS_HELP = "\n".join(f"  {name:<11} {what}" for name, what in {**grading.STAT
 EXERCISE_HELP = "\n".join(f"  {name:<15} {what}" for name, what in EXERCISE_STATUSES.items())
 
 
+def _count(n, noun):
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt  # a kill takes the same careful way out as Ctrl-C
 
@@ -132,8 +136,9 @@ def grade(submissions, out, jobs, budget, no_cache, lms, pattern, attempt, roste
                 signal.signal(signal.SIGTERM, previous)
     echo(f"Graded {len(done.results)} submissions in {done.seconds:.1f} s {done.engine} "
          f"({done.cached} from the cache): {', '.join(f'{n} {s}' for s, n in done.statuses.items())}; "
-         f"mean score {done.mean:.0f}%.")
-    echo(f"Isolation: {done.tier}. {len(done.attention)} submissions need attention (listed in the report).")
+         f"mean score {done.mean:.0f}% over the {_count(done.ran, 'submission')} whose code ran.")
+    echo(f"Isolation: {done.tier}. {_count(len(done.attention), 'submission')} "
+         f"{'needs' if len(done.attention) == 1 else 'need'} attention (listed in the report).")
     if done.figures:
         echo(f"note: the report has no charts: {done.figures}.", err=True)
     if done.public_secret:

@@ -163,6 +163,9 @@ def submit(workspace_dir, out):
                                hang="    ")))
     if report.missing:
         echo(_note(render.wrap(f"  missing, so not included: {', '.join(report.missing)}", hang="    ")))
+    if report.unanswered:  # a quiz is graded from its answer sheet, which `learnnn quiz` writes
+        echo(_note(render.wrap(f"  quizzes with no answer sheet, which score 0 where your course grades them: "
+                               f"{', '.join(report.unanswered)} (take one with `learnnn quiz <id>`)", hang="    ")))
     for name, why in report.broken:
         echo(render.bad(render.wrap(f"  {name} is not valid Python ({why}): it will score nothing until you fix it",
                                     hang="    ")))
