@@ -47,3 +47,24 @@ def test_a_syntax_error_in_the_module_itself_names_it():
              "message": "invalid syntax (evil.py, line 1): x"}
     text = str(explain(error, module="layers", call="dense", memory_mb=512, modules=("activations", "layers")))
     assert "evil.py does not compile" not in text and "(at layers.py, line 3" in text
+
+
+class Sub:
+    def __init__(self, files):
+        self.id, self.original_name, self.files, self.problem, self.digest = "carol", "Carol", files, "", "d"
+
+
+def _graded(results):
+    grades = {name: ExerciseGrade(0, 10, "failed", r.tests) for name, r in results.items()}
+    return SubmissionResult("carol", "graded", grades)
+
+
+def test_a_module_that_does_not_compile_needs_attention_and_keeps_its_score(course, broken):
+    results, line, files = broken
+    result = _graded(results)
+    item = review([result], [Sub(files)], course)["carol"]
+    assert item.status == "graded" and result.total == 0
+    assert [n for n in item.attention if "compile" in n] == [
+        f"does not compile (every test that imports it fails): activations.py (line {line}: expected ':')"]
+    fixed = dict(files, **{"activations.py": manifest.data_dir("solutions").joinpath("activations.py").read_bytes()})
+    assert not [n for n in review([result], [Sub(fixed)], course)["carol"].attention if "compile" in n]
