@@ -218,7 +218,7 @@ def _attention(result, item, sub, course, broken=None):
     return notes
 
 
-def _cause_keys(failed):
+def cause_keys(failed):
     """{test name: (kind, message)}, where a test that "fails for the same reason as" an earlier one takes
     that test's key (feedback.same_reason writes the pointer): one root cause, one key."""
     keys = {}
@@ -252,7 +252,7 @@ def failure_causes(results, reviews, course):
                 causes[(name, "untouched stub")] += 1
                 continue
             failed = grade.failures
-            keys = _cause_keys(failed)
+            keys = cause_keys(failed)
             seen = set()
             for t in failed:
                 key = keys[t.name]

@@ -68,3 +68,35 @@ def test_a_module_that_does_not_compile_needs_attention_and_keeps_its_score(cour
         f"does not compile (every test that imports it fails): activations.py (line {line}: expected ':')"]
     fixed = dict(files, **{"activations.py": manifest.data_dir("solutions").joinpath("activations.py").read_bytes()})
     assert not [n for n in review([result], [Sub(fixed)], course)["carol"].attention if "compile" in n]
+
+
+def _check(names_and_messages):
+    from learnnn.outcomes import Outcome
+    from learnnn.results import CheckResult, TestOutcome
+    tests = [TestOutcome(name, False, message, 0, 1, Outcome.FAILED if "wrong" in message else Outcome.RAISED)
+             for name, message in names_and_messages]
+    return CheckResult("activations", tests)
+
+
+# one helper's line raises in every function's tests, and one value is wrong: two causes, nine functions
+POINTER = "fails for the same reason as test_sigmoid_values: ValueError at activations.py, line 3, in _clip: x"
+MIXED = [("test_sigmoid_values", "calling sigmoid raised ValueError: bad (at activations.py, line 3, in _clip: x)"),
+         *((f"test_{f}_values", POINTER) for f in ("tanh", "relu", "leaky_relu", "softmax", "sigmoid_grad",
+                                                    "tanh_grad", "relu_grad", "leaky_relu_grad")),
+         ("test_softmax_rows_sum_to_one", "softmax is wrong: rows sum to 2")]
+FUNCTIONS = ("sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad", "leaky_relu", "leaky_relu_grad",
+             "softmax")
+
+
+def test_check_output_groups_by_root_cause_and_counts_kinds():
+    text = render.check_result(_check(MIXED), functions=FUNCTIONS)
+    assert "sigmoid values (and 8 more like it)" in text and "softmax rows sum to one" in text
+    assert "more kinds" not in text and "fails for the same reason" not in text
+    many = [(f"test_{f}_odd", f"{f} is wrong in its own way") for f in FUNCTIONS]
+    assert "... and 1 more kind of failure" in render.check_result(_check(many), functions=FUNCTIONS)
+
+
+def test_check_output_points_at_a_test_by_its_display_name():
+    text = render.check_result(_check(MIXED), functions=FUNCTIONS, show_all=True)
+    assert "fails for the same reason as sigmoid values: ValueError at activations.py" in text
+    assert "test_sigmoid_values" not in text
