@@ -100,3 +100,19 @@ def test_check_output_points_at_a_test_by_its_display_name():
     text = render.check_result(_check(MIXED), functions=FUNCTIONS, show_all=True)
     assert "fails for the same reason as sigmoid values: ValueError at activations.py" in text
     assert "test_sigmoid_values" not in text
+
+
+def test_feedback_says_one_cause_once_and_keeps_rows_where_causes_differ(course, broken):
+    results, line, files = broken
+    result = _graded(results)
+    text = gradebook.feedback(result, review([result], [Sub(files)], course)["carol"])
+    n = len(results["activations"].tests)
+    assert f"## activations: 0 / 10\n\nAll {n} tests fail for this reason:\n\n```\nimporting activations.py raised " \
+           f"SyntaxError: expected ':' (activations.py, line {line}): def relu(z)\n```\n" in text
+    assert "All 5 tests fail for this reason:" in text.split("## iris")[1]
+    assert "fails for the same reason" not in text and text.count("does not compile") == 1
+    mixed = _check(MIXED)
+    result = SubmissionResult("carol", "graded", {"activations": ExerciseGrade(0, 10, "failed", mixed.tests)})
+    text = gradebook.feedback(result)
+    assert "10 of 10 tests failed:" in text and "- `test_softmax_rows_sum_to_one`" in text
+    assert text.count("fails for the same reason as test_sigmoid_values") == 8
