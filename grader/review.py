@@ -124,9 +124,10 @@ def compile_error(data):
 
 
 def _uncompiled(result, files, references):
-    """{file: why} for the modules of exercises whose failures include an exception that do not compile. A
-    module is parsed only when no larger than its reference solution allows (``_references``): parsing a hostile
-    file costs seconds and gigabytes in this, the trusted, process."""
+    """{file: why} for each exercise module that does not compile, looked for only where the exercise failed with
+    an exception (as every test of such a module does). A module is parsed only when no larger than its reference
+    solution allows (``_references``): parsing a hostile file costs seconds and gigabytes in this, the trusted,
+    process."""
     out = {}
     for name, grade in result.exercises.items():
         file = f"{name}.py"

@@ -68,6 +68,9 @@ def test_a_module_that_does_not_compile_needs_attention_and_keeps_its_score(cour
         f"does not compile (every test that imports it fails): activations.py (line {line}: expected ':')"]
     fixed = dict(files, **{"activations.py": manifest.data_dir("solutions").joinpath("activations.py").read_bytes()})
     assert not [n for n in review([result], [Sub(fixed)], course)["carol"].attention if "compile" in n]
+    # a module far larger than any honest one is not parsed in the trusted process: the grader's message stands
+    huge = dict(files, **{"activations.py": files["activations.py"] + b"(" * 2**20})
+    assert not [n for n in review([result], [Sub(huge)], course)["carol"].attention if "compile" in n]
 
 
 def _check(names_and_messages):
