@@ -17,7 +17,7 @@ from .markup import code, fenced, inline
 from .printable import printable
 from .grading import STATUSES, quiz_lessons
 from .results import VERSION, SubmissionResult
-from .review import ROW_STATUSES
+from .review import ROW_STATUSES, cause_keys
 from .manifest import PACKAGE, data_dir
 
 def course_fingerprint(course):
@@ -139,8 +139,8 @@ def _unsaid(renamed, note):
 
 
 def feedback(result, review=None):
-    """The learner's page: every failed test's message, quiz mistakes with their explanations, and what was
-    not graded."""
+    """The learner's page: every failed test's message (once for an exercise whose every test fails for one
+    cause), quiz mistakes with their explanations, and what was not graded."""
     status = review.status if review else result.status
     statuses = review.exercises if review else {n: e.status for n, e in result.exercises.items()}
     lines = [f"# Feedback for {inline(result.id)}", "",
@@ -169,6 +169,9 @@ def feedback(result, review=None):
             lines += ["The hidden tests could not run (not your fault; tell your instructor):", "",
                       *fenced(grade.error), ""]
         failed = grade.failures
+        if len(failed) == len(grade.tests) > 1 and len(set(cause_keys(failed).values())) == 1:
+            lines += [f"All {len(failed)} tests fail for this reason:", "", *fenced(failed[0].message)]
+            continue  # one cause, said once: a learner fixes it once
         lines.append("Every test passed." if not failed and not grade.error else
                      f"{len(failed)} of {len(grade.tests)} tests failed:")
         for test in failed:

@@ -6,6 +6,7 @@ a message. The message builders here turn what the worker reported into text
 written for a stuck learner.
 """
 import enum
+import re
 import signal
 
 PRINT_LIMIT = 16 * 2**20  # the worker's RLIMIT_FSIZE: what learner code may print, in bytes
@@ -109,6 +110,20 @@ def unreadable_reply(*, call, error):
                           "does your code write to sys.__stdout__ or file descriptor 1?")
 
 
+SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
+_PLACE = re.compile(r"\((\w+)\.py, line (\d+)\)")  # how the worker names a SyntaxError's file (worker.serve._syntax)
+
+
+def _uncompiled(kind, message, phase, modules):
+    """(module, line) of the exercise module that did not compile, when importing failed with a SyntaxError that
+    names one of ``modules`` (the module names copied into the worker); else None. The importing frame is not
+    the mistake: ``import activations`` in layers.py is right, the missing colon in activations.py is not."""
+    if kind not in SYNTAX_ERRORS or phase != "import":
+        return None
+    place = _PLACE.search(message)
+    return (place[1], int(place[2])) if place and place[1] in modules else None
+
+
 def _signal_name(number):
     try:
         return signal.Signals(number).name
@@ -151,6 +166,13 @@ def explain(error, *, module, call, memory_mb, modules=(), printed_bytes=0):
         return raised(f"your code called exit() or sys.exit(){at}; remove it: "
                       "a module's functions should return values", Outcome.CRASHED)
     copied = ", ".join(f"{m}.py" for m in modules) or f"{module}.py"
+    broken = _uncompiled(kind, message, phase, modules)
+    if broken and broken[0] != module:
+        named, line = broken
+        via = f" (imported at {where})" if where else ""
+        return LearnerRaised(f"importing {module}.py failed because your {named}.py does not compile: {kind}: "
+                             f"{message}{via}; fix {named}.py first (`learnnn check {named}`)", kind=kind,
+                             where=f"{named}.py, line {line}", phase=phase)
     if kind == "OSError" and printed_bytes >= PRINT_LIMIT:
         flood = raised(f"your code printed more than {PRINT_LIMIT // 2**20} MB; remove the print in a loop{at}, "
                        "or print a summary once, after the loop")

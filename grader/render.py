@@ -40,7 +40,8 @@ def pretty_test(name):
 def check_result(result, *, show_all=False, limit=8, functions=()):
     """A check's verdict and failures. Failures of one function with the same message are shown once
     ("and 5 more like it"), so a stub reads as one message per function; failures of different
-    functions never share a heading. ``show_all`` shows every failure on its own.
+    functions share a heading only when they fail for the same reason (learnnn.feedback.same_reason).
+    ``show_all`` shows every failure on its own, a pointer to another test by that test's display name.
     ``functions``: the exercise's function names (see ``manifest.stub_functions``), to tell tests apart."""
     tick, cross, _, _ = symbols()
     lines = []
@@ -59,10 +60,16 @@ def check_result(result, *, show_all=False, limit=8, functions=()):
         lines += ["", bad(f"  {cross} all {len(result.tests)} tests fail for one reason")]
         lines.extend(wrap(f"    {line}") for line in once.splitlines())
         return "\n".join(lines)
-    groups = {}
+    from .feedback import SAME_REASON  # here, not at the top: the CLI imports render before any NumPy
+
+    groups, keys = {}, {}
     for n, test in enumerate(result.failures):
-        key = n if show_all else (subject(test.name, functions), test.message)
-        groups.setdefault(key, (test.message, []))[1].append(test.name)
+        pointer = SAME_REASON.match(test.message)  # one root cause: under the heading of the test it points at
+        own = (subject(test.name, functions), test.message)
+        key = keys[test.name] = n if show_all else keys.get(pointer[1], own) if pointer else own
+        message = (f"fails for the same reason as {pretty_test(pointer[1])}{test.message[pointer.end():]}"
+                   if pointer else test.message)
+        groups.setdefault(key, (message, []))[1].append(test.name)
     for shown, (message, names) in enumerate(groups.values()):
         if shown == limit and not show_all:
             more = len(groups) - limit

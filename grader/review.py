@@ -6,6 +6,7 @@ the exercise-level status the grader gave.
 """
 import ast
 import collections
+import warnings
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -105,11 +106,45 @@ def _is_reference(data, reference):
     return len(data) <= most and code_shape(_text(data)) == shape
 
 
+def compile_error(data):
+    """Where and why the module's source ``data`` (bytes) does not compile, as "line 27: expected ':'"; None when
+    it compiles. Only parsed, never run, as importing would parse it (a coding line, a BOM)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # an invalid escape sequence warns and still compiles
+            compile(data, "<learner>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:  # IndentationError and TabError too
+        at = f"line {exc.lineno}: " if exc.lineno else ""
+        return f"{at}{exc.msg}"[:120]
+    except ValueError as exc:  # a NUL byte, on some Python versions
+        return str(exc)[:120]
+    except (RecursionError, MemoryError):
+        return None  # too deep to parse here; the grader's own message stands
+    return None
+
+
+def _uncompiled(result, files, references):
+    """{file: why} for each exercise module that does not compile, looked for only where the exercise failed with
+    an exception (as every test of such a module does). A module is parsed only when no larger than its reference
+    solution allows (``_references``): parsing a hostile file costs seconds and gigabytes in this, the trusted,
+    process."""
+    out = {}
+    for name, grade in result.exercises.items():
+        file = f"{name}.py"
+        if "raised" in failed_kinds(grade) and file in files and file in references \
+                and len(files[file]) <= references[file][1]:
+            why = compile_error(files[file])
+            if why:
+                out[file] = why
+    return out
+
+
 def review(results, submissions, course):
     """{id: Review} for every result; ``submissions`` (same ids) give file contents and names.
 
     A module whose code is the reference solution's (``code_shape`` equal: comments, docstrings and layout
-    aside) is named in ``Review.reference_copies`` and the attention notes; its score is left as graded."""
+    aside) is named in ``Review.reference_copies`` and the attention notes; its score is left as graded. So is a
+    module that does not compile (``compile_error``): one missing colon zeroes it and every exercise built on it."""
     by_id = {s.id: s for s in submissions}
     stubs = _stubs(course)
     references = _references(course)
@@ -136,12 +171,13 @@ def review(results, submissions, course):
         item = Review(r.id, status, statuses, original_name=str(getattr(sub, "original_name", "") or r.id),
                       identical=twins.get(r.id, []), graded_as=list(getattr(sub, "renamed", None) or []),
                       reference_copies=copied if r.status != "rejected" else [])
-        item.attention = _attention(r, item, sub, course)
+        broken = _uncompiled(r, files, references) if r.status != "rejected" else {}
+        item.attention = _attention(r, item, sub, course, broken)
         out[r.id] = item
     return out
 
 
-def _attention(result, item, sub, course):
+def _attention(result, item, sub, course, broken=None):
     notes = []
     if result.status == "rejected":
         return [f"rejected: {result.note}"]
@@ -156,6 +192,9 @@ def _attention(result, item, sub, course):
                          ("stub", "untouched starting stub")):
         if by_status[status]:
             notes.append(f"{what}: {', '.join(by_status[status])}")
+    if broken:
+        notes.append("does not compile (every test that imports it fails): "
+                     + ", ".join(f"{file} ({why})" for file, why in broken.items()))
     if item.reference_copies:
         notes.append(f"the reference solution's code (comments and layout aside): {', '.join(item.reference_copies)}")
     ignored = list(getattr(sub, "ignored", []) or [])
@@ -180,7 +219,7 @@ def _attention(result, item, sub, course):
     return notes
 
 
-def _cause_keys(failed):
+def cause_keys(failed):
     """{test name: (kind, message)}, where a test that "fails for the same reason as" an earlier one takes
     that test's key (feedback.same_reason writes the pointer): one root cause, one key."""
     keys = {}
@@ -214,7 +253,7 @@ def failure_causes(results, reviews, course):
                 causes[(name, "untouched stub")] += 1
                 continue
             failed = grade.failures
-            keys = _cause_keys(failed)
+            keys = cause_keys(failed)
             seen = set()
             for t in failed:
                 key = keys[t.name]

@@ -39,7 +39,10 @@ def test_needs_attention_names_every_kind_of_trouble(graded):
     assert "misplaced? activations.py is missing but the submission holds activations.txt" in found["eve"]
     assert found["bad"][0].startswith("rejected: ") and "not a readable zip" in found["bad"][0]
     assert found["empty"] == ["nothing gradable: no exercise file and no quiz answer sheet"]
-    assert found["syn"] == [copied + "neuron"]  # a syntax error is an honest failure, listed per learner, not an alarm
+    # one missing colon zeroes a module and everything built on it: the score stands, the instructor is told
+    line = ACT.splitlines().index("def relu(z):") + 1
+    assert found["syn"] == [f"does not compile (every test that imports it fails): activations.py (line {line}: "
+                            "expected ':')", copied + "neuron"]
     assert graded.rows["cat"]["attention"] == found["cat"]
 
 
