@@ -396,33 +396,33 @@ def test_train_history_is_measured_on_the_whole_training_set(learner, ref):
     n, batch_size = len(y), len(y) - 1
     params, history, call = run_train(learner, X, y, epochs=3, lr=0.0, batch_size=batch_size)
     losses = sample_losses(ref, X, y, params)
-    right = ref["layers"].mlp_forward(X, params)[0].argmax(axis=1) == y
-    for key, expected in (("loss", float(losses.mean())), ("accuracy", float(right.mean()))):
+    right = (ref["layers"].mlp_forward(X, params)[0].argmax(axis=1) == y).astype(float)
+    for key, each, what in (("loss", losses, "mean cross-entropy"), ("accuracy", right, "accuracy")):
+        expected = float(each.mean())
         off = np.flatnonzero(~np.isclose(history[key], expected, rtol=1e-6, atol=1e-9))
         if not len(off):
             continue
         e, got = int(off[0]), float(history[key][off[0]])
         message = (f"history[{key!r}] at epoch {e} of {call} is {got:.6g}, but with lr=0 the params never move, and "
                    f"the params it returned give {expected:.6g} on the whole training set of {n} samples")
-        single = losses if key == "loss" else right.astype(float)
-        halves = ((losses.sum() - losses) / batch_size + losses) / 2
-
-        def every_entry_is_one_of(values):
-            return all(np.isclose(v, values, rtol=1e-6, atol=1e-9).any() for v in history[key])
-        if every_entry_is_one_of(single):
-            i = int(np.flatnonzero(np.isclose(got, single, rtol=1e-6, atol=1e-9))[0])
+        if every_entry_is_one_of(history[key], each):
+            i = int(np.flatnonzero(np.isclose(got, each, rtol=1e-6, atol=1e-9))[0])
             fail(message + f". {got:.6g} is the {key} of {'one sample' if key == 'accuracy' else f'sample {i} alone'}, "
                  f"all that the last mini-batch held (batch_size={batch_size} leaves 1 of the {n} samples for it). "
                  f"Likely mistake: the history holds the {key} of the last mini-batch. After each epoch's "
-                 "mini-batches, run the whole training set forward once, mlp_forward(X, params), and record the "
-                 f"{'mean cross-entropy' if key == 'loss' else 'accuracy'} of all the samples.")
-        if key == "loss" and every_entry_is_one_of(halves):
+                 f"mini-batches, run the whole training set forward once, mlp_forward(X, params), and record the {what} "
+                 "of all the samples.")
+        if key == "loss" and every_entry_is_one_of(history[key], ((losses.sum() - losses) / batch_size + losses) / 2):
             fail(message + f". {got:.6g} is the plain mean of the two mini-batches' losses (one of {batch_size} "
                  "samples, one of 1), which counts the single sample of the last batch as much as the other "
                  f"{batch_size}. Likely mistake: averaging the mini-batch means. The loss on the whole training set "
                  "is the mean over the samples: run all of X forward once after the epoch.")
-        fail(message + f": after each epoch's mini-batches, record the {'mean cross-entropy' if key == 'loss' else 'accuracy'}"
-             " of the current params on every training sample, from one forward pass of the whole X.")
+        fail(message + f": after each epoch's mini-batches, record the {what} of the current params on every "
+             "training sample, from one forward pass of the whole X.")
+
+
+def every_entry_is_one_of(entries, values):
+    return all(np.isclose(v, values, rtol=1e-6, atol=1e-9).any() for v in entries)
 
 
 def test_train_history_is_recorded_after_each_epochs_updates(learner, ref):
