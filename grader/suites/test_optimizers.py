@@ -359,22 +359,85 @@ def run_train(learner, X, y, sizes, **kw):
     out = {k: expect_finite(expect_shape(history[k], (epochs,), f"history[{k!r}] from {call}", "one value per epoch"),
                             f"history[{k!r}] from {call}", input_name="epoch", hint="Training diverged.")
            for k in ("loss", "accuracy")}
-    expect_own_history(X, y, params, out, call)
+    expect_own_history(X, y, sizes, kw, params, out, call)
     return params, out, call
 
 
-def expect_own_history(X, y, params, history, call):
+def expect_own_history(X, y, sizes, kw, params, history, call):
     """The last epoch's entries must be the mean cross-entropy and accuracy of the params returned, on the whole
-    training set (as the docstring asks): a history that isn't the training's own is no evidence of training."""
+    training set: the contract says "After every epoch, record the mean cross-entropy and the accuracy (a
+    fraction) on the whole training set". A history that isn't the training's own is no evidence of training."""
     P = references.load("layers").mlp_forward(np.asarray(X, dtype=float), params)[0]
     own = {"loss": references.load("losses").cross_entropy(P, np.asarray(y)),
            "accuracy": float(np.mean(P.argmax(axis=1) == np.asarray(y)))}
     for key, value in own.items():
         if not np.isclose(history[key][-1], value, rtol=1e-6, atol=1e-9):
-            fail(f"history[{key!r}][-1] from {call} is {fmt(history[key][-1])}, but the params it returned have a "
-                 f"{'mean cross-entropy' if key == 'loss' else 'accuracy'} of {fmt(value)} on the training set: after "
-                 "every epoch record the loss and accuracy of the current params on the whole training set, and "
-                 "return the params of the last epoch")
+            what = "mean cross-entropy" if key == "loss" else "accuracy"
+            mistake = history_mistake(history, replay(X, y, sizes, **kw))
+            fail(f"history[{key!r}] at the last epoch of {call} is {fmt(history[key][-1])}, but the params it returned "
+                 f"give a {what} of {fmt(value)} on the whole training set"
+                 + (f". Likely mistake: {mistake}" if mistake else ": after every epoch's steps (not before them), "
+                    "record the loss and accuracy of the current params on every training sample (not on a "
+                    "mini-batch), and return the params of the last epoch"))
+
+
+MISTAKEN_HISTORIES = {
+    "before": "the {key} is recorded before the epoch's steps, so the history runs one epoch behind and never holds "
+              "the {key} of the params you return. Record it after the epoch's last step.",
+    "last batch": "the history holds the {key} of the epoch's last mini-batch, not of the whole training set. After "
+                  "the epoch's steps, run all of X forward once and record the {key} of every sample.",
+    "last batch before its step": "the history holds the {key} of the epoch's last mini-batch, measured before its "
+                                  "step, not of the whole training set. After the epoch's steps, run all of X forward "
+                                  "once and record the {key} of every sample.",
+    "running": "the history holds the mean {key} of the mini-batches met during the epoch, while the params were "
+               "still changing. After the epoch's steps, run all of X forward once and record the {key} of every "
+               "sample with the params you return.",
+}
+
+
+def replay(X, y, sizes, optimizer="adam", epochs=20, lr=None, batch_size=32, seed=0):
+    """The contract's loop run with the reference functions, and per epoch what a history could hold instead of
+    the loss and accuracy on the whole training set after the epoch's steps: {mistake: {"loss": [...],
+    "accuracy": [...]}} with the mistakes of MISTAKEN_HISTORIES."""
+    training, layers, losses, backprop = (references.load(n) for n in ("training", "layers", "losses", "backprop"))
+    lr = {"sgd": 0.1, "momentum": 0.01}.get(optimizer, 0.001) if lr is None else lr
+    X, y = np.asarray(X, dtype=float), np.asarray(y).astype(int)
+    Y = losses.one_hot(y, sizes[-1])
+    params, rng, state = layers.init_params(sizes, seed=seed), np.random.default_rng(seed), None
+
+    def measure(Xs, Ys, p):
+        P = layers.mlp_forward(Xs, p)[0]
+        return np.array([losses.cross_entropy(P, Ys), np.mean(P.argmax(axis=1) == Ys.argmax(axis=1))])
+    out = {name: [] for name in MISTAKEN_HISTORIES}
+    for _ in range(epochs):
+        before, total = measure(X, Y, params), np.zeros(2)
+        for X_batch, Y_batch in training.iterate_minibatches(X, Y, batch_size, rng):
+            last_before = measure(X_batch, Y_batch, params)
+            total += last_before * len(X_batch)
+            _, cache = layers.mlp_forward(X_batch, params)
+            grads = backprop.mlp_backward(Y_batch, params, cache)
+            if optimizer == "sgd":
+                params = training.sgd_step(params, grads, lr)
+            else:
+                params, state = getattr(references.load("optimizers"), f"{optimizer}_step")(params, grads, state, lr=lr)
+        for name, value in (("before", before), ("last batch", measure(X_batch, Y_batch, params)),
+                            ("last batch before its step", last_before), ("running", total / len(X))):
+            out[name].append(value)
+    return {name: {"loss": np.array(v)[:, 0], "accuracy": np.array(v)[:, 1]} for name, v in out.items()}
+
+
+def history_mistake(history, candidates):
+    """The one mistake of MISTAKEN_HISTORIES whose series is the learner's history, first by the loss, then by
+    the accuracy; "" when none or more than one fits."""
+    for key in ("loss", "accuracy"):
+        got = np.asarray(history[key], dtype=float)
+        fits = [name for name, series in candidates.items()
+                if len(series[key]) == len(got) and np.allclose(got, series[key], rtol=1e-6, atol=1e-9)]
+        if len(fits) == 1:
+            return MISTAKEN_HISTORIES[fits[0]].format(key=key)
+        if fits:
+            return ""
+    return ""
 
 
 OPTIMIZERS = ["sgd", "momentum", "rmsprop", "adam"]

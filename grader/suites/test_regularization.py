@@ -70,12 +70,12 @@ def test_l2_penalty_values(learner):
                  hint="The penalty is lam / 2 times the sum of the squares of every weight matrix's elements.")
 
 
-def test_l2_penalty_is_zero_for_lam_zero(learner):
+def test_l2_penalty_is_zero_only_for_lam_zero(learner):
     call = "l2_penalty(params, lam=0.0)"
     params = make_params(SIZES, 2)
     got = number(learner.l2_penalty(params, 0.0), call)
     expect_close(got, 0.0, call=call, hint="With lam = 0 there is no penalty at all.")
-    call = "l2_penalty(params, lam=0.1) for the same params"  # and a penalty once lam isn't 0
+    call = "l2_penalty(params, lam=0.1) for the same params, which gave 0 with lam=0"  # a constant 0 gets no credit
     expect_close(number(learner.l2_penalty(params, 0.1), call), 0.05 * weights_only(params, lambda v: np.sum(v ** 2)),
                  call=call, mistakes=penalty_mistakes(params, 0.1),
                  hint="The penalty is lam / 2 times the sum of the squares of every weight matrix's elements.")
@@ -451,6 +451,68 @@ def unpack_es(got, call):
     return {k: np.asarray(v, dtype=float) for k, v in params.items()}, loss, val, int(best), call
 
 
+MISTAKEN_HISTORIES = {
+    "before": "history[{key!r}] is recorded before the epoch's updates, so it runs one epoch behind and never holds "
+              "the loss of the params after the epoch. Per the contract, each epoch first runs its sgd_steps, then "
+              "appends the losses of the current params.",
+    "last batch": "history['loss'] holds the loss of the epoch's last mini-batch, not of the whole training set. "
+                  "After the epoch's steps, run all of X_train forward once and append its mean cross-entropy.",
+    "last batch before its step": "history['loss'] holds the loss of the epoch's last mini-batch, measured before "
+                                  "its step, not of the whole training set. After the epoch's steps, run all of "
+                                  "X_train forward once and append its mean cross-entropy.",
+    "running": "history['loss'] holds the mean loss of the mini-batches met during the epoch, while the params were "
+               "still changing. After the epoch's steps, run all of X_train forward once and append its mean "
+               "cross-entropy.",
+    "penalty": "history[{key!r}] includes the L2 penalty. The contract records the plain mean cross-entropy, "
+               "cross_entropy(P, Y), \"both without the L2 term\"; l2_loss is what the gradients follow, not what "
+               "the history holds.",
+}
+
+
+def replay(epochs, lam, lr, batch_size, seed):
+    """The contract's loop with the reference functions on TRAIN and VAL, without stopping: per epoch what
+    history['loss'] and history['val_loss'] could hold instead of the mean cross-entropy on the whole set after
+    the epoch's updates, {mistake: {"loss": array, "val_loss": array}} with the mistakes of MISTAKEN_HISTORIES,
+    and the contract's own series as "right"."""
+    training, layers, losses, reg = (_ref(n) for n in ("training", "layers", "losses", "regularization"))
+    X, Xv = TRAIN[0], VAL[0]
+    Y, Yv = losses.one_hot(TRAIN[1], ES_SIZES[-1]), losses.one_hot(VAL[1], ES_SIZES[-1])
+    params, rng = layers.init_params(ES_SIZES, seed=seed), np.random.default_rng(seed)
+
+    def ce(Xs, Ys, p):
+        return losses.cross_entropy(layers.mlp_forward(Xs, p)[0], Ys)
+    out = {name: [] for name in [*MISTAKEN_HISTORIES, "right"]}
+    for _ in range(epochs):
+        before, total = (ce(X, Y, params), ce(Xv, Yv, params)), 0.0
+        for X_batch, Y_batch in training.iterate_minibatches(X, Y, batch_size, rng):
+            last_before = ce(X_batch, Y_batch, params)
+            total += last_before * len(X_batch)
+            _, cache = layers.mlp_forward(X_batch, params)
+            params = training.sgd_step(params, reg.l2_backward(Y_batch, params, cache, lam), lr)
+        val, penalty = ce(Xv, Yv, params), reg.l2_penalty(params, lam)
+        for name, value in (("before", before), ("last batch", (ce(X_batch, Y_batch, params), val)),
+                            ("last batch before its step", (last_before, val)), ("running", (total / len(X), val)),
+                            ("penalty", (ce(X, Y, params) + penalty, val + penalty)),
+                            ("right", (ce(X, Y, params), val))):
+            out[name].append(value)
+    return {name: {"loss": np.array(v)[:, 0], "val_loss": np.array(v)[:, 1]} for name, v in out.items()}
+
+
+def history_mistake(loss, val, kw):
+    """The one mistake of MISTAKEN_HISTORIES whose series are the learner's, first by history['loss'], then by
+    history['val_loss']; "" when none or more than one fits. ``kw``: the train_early_stopping arguments."""
+    candidates = replay(len(loss), kw["lam"], kw["lr"], kw["batch_size"], kw["seed"])
+    right = candidates.pop("right")
+    for key, got in (("loss", loss), ("val_loss", val)):
+        fits = [name for name, series in candidates.items() if not np.allclose(series[key], right[key])
+                and np.allclose(got, series[key], rtol=1e-6, atol=1e-9)]
+        if len(fits) == 1:
+            return MISTAKEN_HISTORIES[fits[0]].format(key=key)
+        if fits:
+            return ""
+    return ""
+
+
 def val_loss_of(params):
     P, _ = _ref("layers").mlp_forward(VAL[0], params)
     return _ref("losses").cross_entropy(P, np.eye(3)[VAL[1]])
@@ -470,6 +532,32 @@ def test_early_stopping_returns_the_best_params(learner, record_artifact):
     if abs(val[best] - val.min()) > 1e-12:
         fail(f"history['best_epoch'] from {call} is {best}, whose validation loss is {val[best]:.6g}, but epoch "
              f"{int(val.argmin())} had {val.min():.6g}: best_epoch is the 0-based index of the lowest val_loss")
+
+
+def test_early_stopping_records_the_losses_after_each_epoch(learner):
+    # The contract: each epoch runs its sgd_steps, "Then append the mean cross-entropy on the whole training set
+    # to history["loss"] and on the validation set to history["val_loss"], both without the L2 term", and
+    # best_params are "the parameters right after the epoch" with the lowest validation loss. After one epoch
+    # that is the only epoch: both losses are those of the params returned.
+    kw = {**ES, "epochs": 1, "lam": 0.05}
+    params, loss, val, best, call = run_es(learner, epochs=1, lam=0.05)
+    untrained = _ref("layers").init_params(ES_SIZES, seed=ES["seed"])
+    P = {name: _ref("layers").mlp_forward(X, params)[0] for name, X in (("loss", TRAIN[0]), ("val_loss", VAL[0]))}
+    expected = {"loss": _ref("losses").cross_entropy(P["loss"], TRAIN[1]),
+                "val_loss": _ref("losses").cross_entropy(P["val_loss"], VAL[1])}
+    if all(np.array_equal(params[k], untrained[k]) for k in untrained) and np.isclose(loss[0], expected["loss"]):
+        fail(f"the params returned by {call} are still the untrained init_params(layer_sizes, seed=seed), and "
+             f"history['loss'][0], {loss[0]:.6g}, is their loss: the history and best_params are taken before the "
+             "epoch's updates. Each epoch first runs its sgd_steps, then appends the losses of the current params, "
+             "and best_params are the params right after the best epoch.")
+    for key, got in (("loss", loss[0]), ("val_loss", val[0])):
+        if np.isclose(got, expected[key], rtol=1e-6, atol=1e-9):
+            continue
+        mistake = history_mistake(loss, val, kw)
+        fail(f"history[{key!r}][0] from {call} is {got:.6g}, but the params it returned after that one epoch give a "
+             f"mean cross-entropy of {expected[key]:.6g} on the whole {'training' if key == 'loss' else 'validation'} "
+             "set" + (f". Likely mistake: {mistake}" if mistake else ": after each epoch's updates, append the mean "
+                      "cross-entropy of the current params on all of X_train and all of X_val, without the L2 term"))
 
 
 def test_early_stopping_waits_patience_epochs(learner):
@@ -503,6 +591,10 @@ def test_early_stopping_matches_the_contract(learner):
         off = np.flatnonzero(~np.isclose(got[:n], expected[:n], rtol=1e-6, atol=1e-9))
         if len(off):
             e = int(off[0])
+            mistake = history_mistake(loss, val, kw)
+            if mistake:
+                fail(f"history[{name!r}] from {call} is {got[e]:.8g} at epoch {e}, expected {expected[e]:.8g}. "
+                     f"Likely mistake: {mistake}")
             fail(f"history[{name!r}] from {call} is {got[e]:.8g} at epoch {e}, expected {expected[e]:.8g}: "
                  "if the l2_backward tests fail, fix those first. "
                  + (f"history['loss'] agrees, so the training is right: record the validation loss as the mean "

@@ -382,6 +382,64 @@ def test_train_accuracy_history(learner, ref, advice):
                                                                                "learning (see the other train tests)."))
 
 
+def sample_losses(ref, X, y, params):
+    """Each sample's cross-entropy under params: their mean is the loss on the whole training set."""
+    P, _ = ref["layers"].mlp_forward(X, params)
+    return -np.log(np.clip(P[np.arange(len(y)), y], 1e-12, None))
+
+
+def test_train_history_is_measured_on_the_whole_training_set(learner, ref):
+    # With lr=0 the params never move, so however the loss is taken during or after an epoch, on the whole
+    # training set it is the loss of the params train returns. batch_size = n - 1 leaves a last mini-batch
+    # of one sample, whose loss is far from the mean and tells which sample it was.
+    X, y = blobs(11, seed=7)
+    n, batch_size = len(y), len(y) - 1
+    params, history, call = run_train(learner, X, y, epochs=3, lr=0.0, batch_size=batch_size)
+    losses = sample_losses(ref, X, y, params)
+    right = (ref["layers"].mlp_forward(X, params)[0].argmax(axis=1) == y).astype(float)
+    for key, each, what in (("loss", losses, "mean cross-entropy"), ("accuracy", right, "accuracy")):
+        expected = float(each.mean())
+        off = np.flatnonzero(~np.isclose(history[key], expected, rtol=1e-6, atol=1e-9))
+        if not len(off):
+            continue
+        e, got = int(off[0]), float(history[key][off[0]])
+        message = (f"history[{key!r}] at epoch {e} of {call} is {got:.6g}, but with lr=0 the params never move, and "
+                   f"the params it returned give {expected:.6g} on the whole training set of {n} samples")
+        if every_entry_is_one_of(history[key], each):
+            i = int(np.flatnonzero(np.isclose(got, each, rtol=1e-6, atol=1e-9))[0])
+            fail(message + f". {got:.6g} is the {key} of {'one sample' if key == 'accuracy' else f'sample {i} alone'}, "
+                 f"all that the last mini-batch held (batch_size={batch_size} leaves 1 of the {n} samples for it). "
+                 f"Likely mistake: the history holds the {key} of the last mini-batch. After each epoch's "
+                 f"mini-batches, run the whole training set forward once, mlp_forward(X, params), and record the {what} "
+                 "of all the samples.")
+        if key == "loss" and every_entry_is_one_of(history[key], ((losses.sum() - losses) / batch_size + losses) / 2):
+            fail(message + f". {got:.6g} is the plain mean of the two mini-batches' losses (one of {batch_size} "
+                 "samples, one of 1), which counts the single sample of the last batch as much as the other "
+                 f"{batch_size}. Likely mistake: averaging the mini-batch means. The loss on the whole training set "
+                 "is the mean over the samples: run all of X forward once after the epoch.")
+        fail(message + f": after each epoch's mini-batches, record the {what} of the current params on every "
+             "training sample, from one forward pass of the whole X.")
+
+
+def every_entry_is_one_of(entries, values):
+    return all(np.isclose(v, values, rtol=1e-6, atol=1e-9).any() for v in entries)
+
+
+def test_train_history_is_recorded_after_each_epochs_updates(learner, ref):
+    X, y = blobs()
+    Y = ref["losses"].one_hot(y, 3)
+    untrained, _, _ = run_train(learner, X, y, epochs=1, lr=0.0)
+    params, history, call = run_train(learner, X, y, epochs=1)
+    before, after = (ref["losses"].cross_entropy(ref["layers"].mlp_forward(X, p)[0], Y) for p in (untrained, params))
+    got = float(history["loss"][0])
+    if abs(after - before) > 1e-3 * before and np.isclose(got, before, rtol=1e-9, atol=1e-12):
+        fail(f"history['loss'] after the one epoch of {call} is {got:.6g}, the loss of the untrained network on the "
+             f"whole training set (the params train returns with lr=0.0), but the params it returned after that epoch "
+             f"give {after:.6g}. Likely mistake: the loss is recorded before the epoch's updates, so the history runs "
+             "one epoch behind and never holds the loss of the params you return. Record it after the epoch's "
+             "mini-batches.")
+
+
 @pytest.mark.parametrize("sizes", [(2, 3), (2, 6, 5, 3)], ids=["no-hidden-layer", "two-hidden-layers"])
 def test_train_params_have_the_right_shapes(learner, sizes):
     X, y = blobs(10)
