@@ -4,6 +4,7 @@ It gives suites their fixtures (``learner``, ``reference``, ``rng``,
 ``record_metric``), keeps one worker per exercise, and turns every test's
 outcome into a :class:`~learnnn.results.TestOutcome` with a learner-facing message.
 """
+import re
 import zlib
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from .workers import REFUSED_IMPORTS, Workers, sandbox_spec  # noqa: F401 (their
 
 MESSAGE_CHARACTERS = 6000  # of one failed test's message, what the learner printed included
 MESSAGE_LINES = 80  # and its lines: 2,000 newlines are few characters but a screenful of nothing
+BLANK_LINES = re.compile(r"\n(?:[ \t]*\n){2,}")  # a run of blank lines is shown as one
 
 
 class LearnerModule:
@@ -170,7 +172,7 @@ class LearnnnPlugin:
         # the message quotes learner output and exception text: no terminal escapes reach feedback or the CLI
         if len(message) > MESSAGE_CHARACTERS:
             message = message[:MESSAGE_CHARACTERS] + f"\n... ({len(message) - MESSAGE_CHARACTERS} more characters)"
-        lines = message.split("\n")
+        lines = BLANK_LINES.sub("\n\n", message).split("\n")
         if len(lines) > MESSAGE_LINES:
             message = "\n".join(lines[:MESSAGE_LINES]) + f"\n... ({len(lines) - MESSAGE_LINES} more lines)"
         self.outcomes[name].append(TestOutcome(item.name, False, printable(message), 0, points, kind))

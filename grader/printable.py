@@ -1,5 +1,6 @@
 """Learner-controlled text made safe to show on an instructor's terminal or in a feedback file."""
 import re
+import unicodedata
 
 # C0 controls but tab and newline, DEL, and the C1 range: ESC starts ANSI/OSC sequences (ESC]8 hyperlinks,
 # ESC[2J clears the screen), 0x9b is a one-character CSI, BEL ends an OSC.
@@ -20,5 +21,10 @@ def encodable(text):
 
 def printable(text):
     """``text`` with every C0/C1 control character except tab and newline, every bidi control and the Unicode
-    line and paragraph separators replaced by ``?`` (CRLF becomes LF), and every lone surrogate by U+FFFD."""
-    return encodable(text.replace("\r\n", "\n").translate(_CONTROLS))
+    line and paragraph separators replaced by ``?`` (CRLF becomes LF), every lone surrogate by U+FFFD, and
+    every other character Python calls unprintable (zero-width and format characters, unassigned code
+    points) but spaces by ``?``."""
+    text = encodable(text.replace("\r\n", "\n").translate(_CONTROLS))
+    if text.isascii():
+        return text
+    return "".join(c if c.isprintable() or c in "\t\n" or unicodedata.category(c) == "Zs" else "?" for c in text)

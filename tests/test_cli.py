@@ -239,10 +239,11 @@ def test_a_message_of_newlines_is_cut_to_a_screenful(runner, ws):
     from learnnn.plugin import MESSAGE_LINES
 
     source = (manifest.data_dir("solutions") / "activations.py").read_text()
-    (ws / "activations.py").write_text(source.replace("def relu(", "def relu(z):\n    raise ValueError('x' + '\\n' * 1990)"
+    (ws / "activations.py").write_text(source.replace("def relu(", "def relu(z):\n    raise ValueError('x' + '\\n' * 50 + 'y\\nz\\n' * 300)"
                                                                    "\n\n\ndef _relu(", 1))
     result = run(runner, "check", "activations", "--json", "--workspace", ws)
     assert result.exit_code == 1
     messages = [t["message"] for t in json.loads(result.output)["tests"] if "ValueError" in t["message"]]
     assert messages and all(m.count("\n") <= MESSAGE_LINES for m in messages)
+    assert not any("\n\n\n" in m for m in messages)  # a run of blank lines is shown as one
     assert any(m.endswith(" more lines)") for m in messages)

@@ -166,3 +166,11 @@ def test_interactive_quiz_explains_and_records(tmp_path):
     assert saved.exists()
     # the answer key itself never lands in the workspace
     assert not any("explanation" in p.read_text(errors="ignore") for p in ws.rglob("*") if p.is_file())
+
+
+def test_a_sheets_text_reaches_the_terminal_as_text(sheet):
+    """An instructor may check a learner's sheet with --answers: its keys and answers are quoted on screen."""
+    loaded = quiz.load(LESSONS[0])
+    answers = {"\x1b]0;OWNED\x07x": "a", loaded.questions[0].id: "\x1b[2J\u202e"}
+    result = CliRunner().invoke(app, ["quiz", loaded.id, "--answers", str(sheet(json.dumps(answers), "s.json"))])
+    assert "?]0;OWNED?x" in result.output and not any(c in result.output for c in "\x1b\x07\u202e")

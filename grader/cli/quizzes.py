@@ -7,6 +7,7 @@ import click
 
 from .. import progress, quiz, quizattempt, render
 from ..manifest import LearnnnError
+from ..printable import printable
 from ..results import VERSION
 from ..submit import ANSWERS
 from . import app, echo, load_course, open_workspace, workspace_option
@@ -68,11 +69,11 @@ def quiz_command(quiz_id, sheet, as_json, workspace_dir):
         echo(json.dumps({"version": VERSION, **result.to_json()}, indent=2))
     else:
         for problem in result.problems:
-            echo(render.warn(render.wrap(f"note: {problem}", hang="  ")))
+            echo(render.warn(render.wrap(printable(f"note: {problem}"), hang="  ")))  # quotes the sheet's text
         if sheet is not None:
             for q in result.questions:
                 mark = render.ok("right") if q.correct else render.bad("wrong")
-                why = f" ({q.problem})" if q.problem else ""
+                why = printable(f" ({q.problem})") if q.problem else ""
                 echo(render.wrap(f"  {q.id:<24} {mark}{why}", hang="    "))
         echo("")
         echo(render.wrap(verdict_text(chosen.id, result.score, result.max_score)))

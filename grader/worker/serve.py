@@ -82,7 +82,7 @@ def _syntax(exc, module_file):
     """
     filename, line = _attr(exc, "filename", str), _attr(exc, "lineno", int)
     place = ", ".join(filter(None, [os.path.basename(filename) if filename else module_file,
-                                    f"line {line}" if line is not None else ""]))
+                                    f"line {line}" if line else ""]))  # 0 or None: no line is known
     msg, code = _attr(exc, "msg", str), (_attr(exc, "text", str) or "").strip()[:200]
     return ((msg[:MESSAGE_LIMIT] if msg is not None else _text(exc)) + (f" ({place})" if place else "")
             + (f": {code}" if code else ""))
