@@ -133,8 +133,9 @@ class Grading:
         """No points for anything else while the model falls short of the target."""
         self.require()
         if not self.reaches_target:
-            fail(f"no points for this while the model is short of the target: its mean held-out accuracy is "
-                 f"{self.mean_accuracy:.3f}, and the target is {self.task.target:.2f} (see the accuracy test).")
+            fail(f"no points for this while the model is short of the target: your function returned a "
+                 f"model, but its mean held-out accuracy is {self.mean_accuracy:.3f}, and the target is "
+                 f"{self.task.target:.2f} (see the accuracy test).")
 
     def per_split(self):
         return ", ".join(f"{f.accuracy:.3f}" for f in self.fits)

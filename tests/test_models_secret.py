@@ -75,7 +75,7 @@ def test_a_memorised_table_scores_nothing(tmp_path, monkeypatch):
     assert len(hidden) == 9 and max(hidden) < 0.5
     assert data["score"] == 0 and {t["kind"] for t in data["tests"]} == {"failed"}
     gate = next(t for t in data["tests"] if t["name"] == "test_returns_a_model")["message"]
-    assert "short of the target" in gate and "0.93" in gate
+    assert "short of the target" in gate and "returned a model" in gate and "0.93" in gate
 
 
 def test_a_model_short_of_the_target_scores_nothing(tmp_path):
