@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from .feedback import SAME_REASON
+from .submit import syntax_problem
 
 EXERCISE_STATUSES = {
     "passed": "every test passed",
@@ -108,25 +109,16 @@ def _is_reference(data, reference):
 
 def compile_error(data):
     """Where and why the module's source ``data`` (bytes) does not compile, as "line 27: expected ':'"; None when
-    it compiles. Only parsed, never run, as importing would parse it (a coding line, a BOM)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # an invalid escape sequence warns and still compiles
-            compile(data, "<learner>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as exc:  # IndentationError and TabError too
-        at = f"line {exc.lineno}: " if exc.lineno else ""
-        return f"{at}{exc.msg}"[:120]
-    except ValueError as exc:  # a NUL byte, on some Python versions
-        return str(exc)[:120]
-    except (RecursionError, MemoryError):
-        return None  # too deep to parse here; the grader's own message stands
-    return None
+    it compiles. Compiled, never run, by the check `learnnn submit` makes (submit.syntax_problem)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an invalid escape sequence warns and still compiles
+        return syntax_problem(data, "<learner>")[:120] or None
 
 
 def _uncompiled(result, files, references):
     """{file: why} for each exercise module that does not compile, looked for only where the exercise failed with
-    an exception (as every test of such a module does). A module is parsed only when no larger than its reference
-    solution allows (``_references``): parsing a hostile file costs seconds and gigabytes in this, the trusted,
+    an exception (as every test of such a module does). A module is compiled only when no larger than its reference
+    solution allows (``_references``): compiling a hostile file costs seconds and gigabytes in this, the trusted,
     process."""
     out = {}
     for name, grade in result.exercises.items():
