@@ -144,8 +144,7 @@ def grade_class_download(*, submissions, out, course, jobs=None, budget=None, ca
     summary = classreport.summarise(results, course, reviews)
     return ClassGrading(results=results, reviews=reviews, statuses=dict(sorted(summary["statuses"].items())),
                         mean=summary["mean"], ran=len(summary["percent"]), written=[*written, page], report=page,
-                        tier=tier,
-                        engine=engine.description, seconds=time.perf_counter() - started,
+                        tier=tier, engine=engine.description, seconds=time.perf_counter() - started,
                         set_aside=list(intake.set_aside), not_on_roster=list(intake.not_on_roster),
                         figures=drawing.missing(), public_secret=_public_secret(course))
 

@@ -101,9 +101,9 @@ def moodle_csv(results, reviews, people, *, assignment, exercises):
     rows = [header]
     for r in results:
         p, review = people[r.id], reviews[r.id]
-        # without a roster the name is the one in Moodle's folder name, `<Full Name>_<participant id>_assignsubmission_..`
-        row = [p.get("name", MOODLE_FOLDER.sub(r"\1", p.name)), p.get("email"), p.get("idnumber"), p.get("username", "" if p.roster else r.id),
-               r.total, status_line(r, review), review.status]
+        # without a roster: the name in Moodle's folder name, `<Full Name>_<participant id>_assignsubmission_...`
+        row = [p.get("name", MOODLE_FOLDER.sub(r"\1", p.name)), p.get("email"), p.get("idnumber"),
+               p.get("username", "" if p.roster else r.id), r.total, status_line(r, review), review.status]
         for name in exercises:
             grade = r.exercises.get(name)
             row += [grade.score, review.exercises[name]] if grade else ["", ""]

@@ -2,12 +2,10 @@
 import re
 import unicodedata
 
-# C0 controls but tab and newline, DEL, and the C1 range: ESC starts ANSI/OSC sequences (ESC]8 hyperlinks,
-# ESC[2J clears the screen), 0x9b is a one-character CSI, BEL ends an OSC.
-# Bidi embeddings, overrides and isolates reorder what follows them on screen (a line can show code it doesn't
-# hold); the line and paragraph separators break lines in some viewers but not in others.
-_CONTROLS = {c: "?" for c in (*range(0x00, 0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A),
-                              0x2028, 0x2029) if c not in (0x09, 0x0A)}
+# C0 controls but tab and newline, and DEL: ESC starts ANSI/OSC sequences (ESC]8 hyperlinks, ESC[2J clears the
+# screen), BEL ends an OSC. Beyond ASCII, str.isprintable decides (below): C1 (0x9b is a one-character CSI), bidi
+# controls that reorder what follows them on screen, the line and paragraph separators, zero-width characters.
+_CONTROLS = {c: "?" for c in (*range(0x00, 0x20), 0x7F) if c not in (0x09, 0x0A)}
 
 
 # JSON can carry a lone surrogate (\ud800 in a worker's reply): a str no UTF-8 terminal or file accepts.

@@ -332,7 +332,8 @@ class Sandbox:
         error = header.get("error")
         return (isinstance(error, dict) and isinstance(error.get("type"), str)
                 and all(isinstance(error.get(k, ""), str) for k in ("message", "where", "phase"))
-                and (error.get("missing_module") is None or isinstance(error["missing_module"], str)) and isinstance(error.get("refused", False), bool))
+                and (error.get("missing_module") is None or isinstance(error["missing_module"], str))
+                and isinstance(error.get("refused", False), bool))
 
     def _unreadable(self, name, why):
         return outcomes.unreadable_reply(call=name, error=why)

@@ -77,7 +77,8 @@ def build(*, course, ws, out=None):
         except OSError as exc:
             report.unreadable.append((name, exc.strerror or str(exc)))
     answered = {Path(name).stem for name in report.answers}
-    report.unanswered = [lesson.id for lesson in course.lessons if lesson.quiz_path.is_file() and lesson.id not in answered]
+    report.unanswered = [lesson.id for lesson in course.lessons
+                         if lesson.quiz_path.is_file() and lesson.id not in answered]
     if not files:
         raise LearnnnError(f"nothing to submit: {root} holds none of the exercise files and no quiz answers")
     _write_zip(report.path, files)
